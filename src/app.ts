@@ -1,0 +1,41 @@
+// Builds the application: settings, koa REST, the realtime plugin, the database, the services and
+// the delivery policy. `createApp(overrides)` lets tests and benchmarks change settings.
+import { feathers } from '@feathersjs/feathers'
+import { bodyParser, koa, parseAuthentication, rest } from '@feathersjs/koa'
+import type { Application, Configuration } from './declarations'
+import { loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
+import { corsFor, errorHandler, httpErrors } from './http'
+import { database } from './database'
+import { realtime } from './realtime'
+import { projectExistsVia } from './realtime/subscriptions'
+import { services } from './services'
+import { channels } from './channels'
+
+export function createApp(overrides: Partial<Configuration> = {}): Application {
+  const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
+  const app: Application = koa(feathers())
+  for (const [key, value] of Object.entries(settings)) app.set(key as keyof Configuration, value as any)
+
+  app.use(corsFor(settings.origins))
+  app.use(errorHandler())
+  app.use(httpErrors())
+  app.use(parseAuthentication())
+  app.use(bodyParser())
+  app.configure(rest())
+
+  app.configure(
+    realtime({
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      origins: settings.origins,
+      instanceId: settings.instanceId,
+      redisUrl: settings.redisUrl,
+      projectExists: projectExistsVia((id) => app.service('projects').get(id)),
+      log: (message) => console.warn(`[realtime] ${message}`)
+    })
+  )
+  app.configure(database)
+  app.configure(services)
+  app.configure(channels)
+
+  return app
+}

@@ -1,0 +1,104 @@
+// Settings: read from config/*.json and the environment (config/custom-environment-variables.json),
+// normalised (environment values arrive as strings) and validated once, at start-up, with a message
+// that names the variable and the bad value.
+import path from 'path'
+import { Type } from '@feathersjs/typebox'
+import type { Static } from '@feathersjs/typebox'
+import { dataValidator } from './validators'
+
+export const configurationSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    origins: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    database: Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' }),
+    heartbeatIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    paginate: Type.Object({
+      default: Type.Integer({ minimum: 1 }),
+      max: Type.Integer({ minimum: 1 })
+    }),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
+    instanceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 }))
+  },
+  { additionalProperties: true }
+)
+
+export type ApplicationConfiguration = Static<typeof configurationSchema>
+
+// The environment variable behind each setting, so an error names what the user actually set.
+const ENV_NAMES: Record<string, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  origins: 'CORS_ORIGINS',
+  database: 'DATABASE_URL',
+  heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
+  redisUrl: 'REDIS_URL',
+  instanceId: 'INSTANCE_ID'
+}
+
+export class ConfigurationError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigurationError'
+  }
+}
+
+const validateSchema = dataValidator.compile(configurationSchema)
+
+/** Reads config/ (for NODE_ENV) plus the environment. */
+export function loadConfiguration(): Record<string, unknown> {
+  // node-config resolves its folder from the working directory; pin it to ours so the server
+  // starts the same from any directory.
+  process.env.NODE_CONFIG_DIR ??= path.join(__dirname, '..', 'config')
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const config = require('config')
+  return JSON.parse(JSON.stringify(config))
+}
+
+const integerString = /^\s*-?\d+\s*$/
+
+/** Environment values are strings: turn the ones that stand for numbers or lists into them. */
+export function normalizeConfiguration(raw: Record<string, unknown>): Record<string, unknown> {
+  const result = { ...raw }
+  for (const key of ['port', 'heartbeatIntervalMs']) {
+    const value = result[key]
+    if (typeof value === 'string' && integerString.test(value)) result[key] = Number(value)
+  }
+  if (typeof result.origins === 'string') {
+    result.origins = result.origins
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean)
+  }
+  for (const key of ['redisUrl', 'instanceId']) {
+    if (result[key] === '' || result[key] === null) delete result[key]
+  }
+  return result
+}
+
+/** Validates settings; throws a ConfigurationError listing every bad value. */
+export function validateConfiguration(settings: Record<string, unknown>): ApplicationConfiguration {
+  if (validateSchema(settings)) return settings as ApplicationConfiguration
+  throw new ConfigurationError(
+    (validateSchema.errors ?? []).map((problem) => {
+      const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
+      const env = ENV_NAMES[key] ? ` (${ENV_NAMES[key]})` : ''
+      const value = key in settings ? `, got ${JSON.stringify(settings[key])}` : ''
+      return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${problem.message}${value}`
+    })
+  )
+}
+
+export type DatabaseTarget =
+  | { client: 'better-sqlite3'; filename: string }
+  | { client: 'pg'; connectionString: string }
+
+/** `sqlite:<path>` (relative to the working directory, or `:memory:`) or `postgres://…`. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+    return { client: 'better-sqlite3', filename }
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { client: 'pg', connectionString: url }
+  throw new ConfigurationError([`database (DATABASE_URL) must be sqlite:<path> or postgres://…, got ${JSON.stringify(url)}`])
+}

@@ -1,0 +1,57 @@
+// The knex connection: SQLite (better-sqlite3) by default, PostgreSQL when DATABASE_URL says so.
+// Migrations run at setup, before the server accepts a request; the connection closes at teardown.
+import fs from 'fs'
+import path from 'path'
+import knex from 'knex'
+import type { Knex } from 'knex'
+import type { Application, NextFunction } from './declarations'
+import { parseDatabaseUrl } from './configuration'
+import { migrationSource } from './migrations'
+
+declare module './declarations' {
+  interface Configuration {
+    dbClient: Knex
+  }
+}
+
+export function createKnex(url: string): Knex {
+  const target = parseDatabaseUrl(url)
+  if (target.client === 'pg') {
+    return knex({ client: 'pg', connection: target.connectionString, pool: { min: 0, max: 10 } })
+  }
+  if (target.filename !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(target.filename)), { recursive: true })
+  }
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename: target.filename },
+    useNullAsDefault: true,
+    pool: {
+      afterCreate(connection: any, done: (error: Error | null, connection: any) => void) {
+        // Cascading deletes need foreign keys on; WAL lets readers run beside the writer.
+        connection.pragma('foreign_keys = ON')
+        if (target.filename !== ':memory:') connection.pragma('journal_mode = WAL')
+        done(null, connection)
+      }
+    }
+  })
+}
+
+export const database = (app: Application) => {
+  const db = createKnex(app.get('database'))
+  app.set('dbClient', db)
+  app.hooks({
+    setup: [
+      async (_context: unknown, next: NextFunction) => {
+        await db.migrate.latest({ migrationSource })
+        await next()
+      }
+    ],
+    teardown: [
+      async (_context: unknown, next: NextFunction) => {
+        await next()
+        await db.destroy()
+      }
+    ]
+  })
+}

@@ -1,0 +1,16 @@
+// Types shared by the whole application: its settings and its service map.
+import type { HookContext as FeathersHookContext, NextFunction } from '@feathersjs/feathers'
+import type { Application as FeathersApplication } from '@feathersjs/koa'
+import type { ApplicationConfiguration } from './configuration'
+
+export type { NextFunction }
+
+// The settings every part of the app reads with `app.get(...)`.
+export interface Configuration extends ApplicationConfiguration {}
+
+// Filled in by each service's `declare module` block.
+export interface ServiceTypes {}
+
+export type Application = FeathersApplication<ServiceTypes, Configuration>
+
+export type HookContext<S = any> = FeathersHookContext<Application, S>

@@ -1,0 +1,20 @@
+// Migrations are listed here, in order, instead of being found by scanning a folder: the same list
+// then works from TypeScript sources (tests) and from compiled lib/ (npm start).
+import type { Knex } from 'knex'
+import * as init from './20261125000000_projects_sessions_messages'
+
+const migrations: Record<string, Knex.Migration> = {
+  '20261125000000_projects_sessions_messages': init
+}
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return Object.keys(migrations)
+  },
+  getMigrationName(name) {
+    return name
+  },
+  async getMigration(name) {
+    return migrations[name]
+  }
+}

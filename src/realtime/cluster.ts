@@ -1,0 +1,58 @@
+// Counting over instances. Alone, an instance knows its count (O(1)). Behind the Redis adapter each
+// instance answers a server-side `count` request with its own figures, so a total costs one
+// round trip and O(instances) work - never a scan of sockets (fetchSockets would be O(N)).
+import type { Server } from 'socket.io'
+
+export interface InstanceSnapshot {
+  instance: string
+  connections: number
+  /** project id -> sockets in its room on that instance */
+  rooms: Record<string, number>
+}
+
+export interface ClusterSnapshot {
+  connections: number
+  instances: number
+  /** false when an instance did not answer in time: the figures are then a lower bound */
+  complete: boolean
+  rooms: Record<string, number>
+}
+
+const COUNT_REQUEST = 'vibecode:count'
+
+export class ClusterCounter {
+  private clustered = false
+
+  constructor(private readonly local: () => InstanceSnapshot) {}
+
+  /** Answer other instances' count requests; only for adapters that support serverSideEmit. */
+  attach(io: Server, clustered: boolean) {
+    this.clustered = clustered
+    if (!clustered) return
+    io.on(COUNT_REQUEST as any, (reply: (snapshot: InstanceSnapshot) => void) => {
+      if (typeof reply === 'function') reply(this.local())
+    })
+  }
+
+  async snapshot(io: Server | undefined): Promise<ClusterSnapshot> {
+    const own = this.local()
+    if (!io || !this.clustered) return merge([own], true)
+    const { others, complete } = await new Promise<{ others: InstanceSnapshot[]; complete: boolean }>((resolve) => {
+      // The adapter's requestsTimeout bounds the wait; late instances are left out (complete: false).
+      ;(io as any).serverSideEmit(COUNT_REQUEST, (error: Error | null, responses: InstanceSnapshot[]) => {
+        resolve({ others: Array.isArray(responses) ? responses : [], complete: !error })
+      })
+    })
+    return merge([own, ...others], complete)
+  }
+}
+
+function merge(snapshots: InstanceSnapshot[], complete: boolean): ClusterSnapshot {
+  const rooms: Record<string, number> = {}
+  let connections = 0
+  for (const snapshot of snapshots) {
+    connections += snapshot.connections
+    for (const [projectId, count] of Object.entries(snapshot.rooms)) rooms[projectId] = (rooms[projectId] ?? 0) + count
+  }
+  return { connections, instances: snapshots.length, complete, rooms }
+}

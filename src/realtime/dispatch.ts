@@ -1,0 +1,44 @@
+// The dispatcher for room channels: listens to Feathers' `publish` app event (fired once per
+// service event with the channels its publisher returned) and sends the event to each room with a
+// single socket.io broadcast. Real connections in the same channel are left to Feathers' own
+// dispatcher, which runs beside this one and skips our RoomTarget markers.
+import type { CombinedChannel } from '@feathersjs/transport-commons'
+import type { HookContext } from '@feathersjs/feathers'
+import type { Server } from 'socket.io'
+import { RoomTarget } from './rooms'
+
+/** The payload Feathers would send: data set by `channel.send(data)`, else the (external) result. */
+function payloadFor(channel: CombinedChannel, target: RoomTarget, context: HookContext, data: any) {
+  const result = channel.dataFor(target as any) || context.dispatch || context.result
+  // A multi-create emits one event per record while the result holds them all: pick this one.
+  if (Array.isArray(result) && !Array.isArray(data)) {
+    return result.find((item) => item?.id !== undefined && item.id === data?.id) ?? data
+  }
+  return result
+}
+
+export function createRoomDispatcher(getServer: () => Server | undefined) {
+  return function dispatchToRooms(event: string, channel: CombinedChannel, context: HookContext, data: any) {
+    const io = getServer()
+    if (!io) return
+    const eventName = `${context.path || ''} ${event}`.trim()
+
+    // Targets that get the same payload share one broadcast (a socket in several of the rooms
+    // gets it once: the adapter takes the union).
+    const byPayload = new Map<unknown, RoomTarget[]>()
+    for (const connection of channel.connections as unknown[]) {
+      if (!(connection instanceof RoomTarget)) continue
+      const payload = payloadFor(channel, connection, context, data)
+      const targets = byPayload.get(payload)
+      if (targets) targets.push(connection)
+      else byPayload.set(payload, [connection])
+    }
+
+    for (const [payload, targets] of byPayload) {
+      io.to(targets.map((target) => target.room)).emit(eventName, payload)
+      for (const target of targets) {
+        if (target.closeAfterSend) io.in(target.room).socketsLeave(target.room)
+      }
+    }
+  }
+}

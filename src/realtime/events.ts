@@ -1,0 +1,174 @@
+// The catalog of socket events: every name the server emits or handles, with its payload type.
+// The README's wire contract is written from this file; src/client.ts types its handlers with it.
+
+// ---- Client -> server --------------------------------------------------------------------------
+
+/** Payload of `subscribe` and `unsubscribe`. `project_id` may also be the id's decimal string. */
+export interface SubscriptionRequest {
+  project_id: number | string
+}
+
+/** Ack of `subscribe` / `unsubscribe` (or, without an ack callback, the `<event>_result` event). */
+export type SubscriptionAck = SubscriptionOk | ErrorAck
+
+export interface SubscriptionOk {
+  ok: true
+  project_id: number
+  room: string
+  /** true after subscribe; false after unsubscribe. */
+  subscribed: boolean
+  /** After unsubscribe: whether the socket was in the room. */
+  was_subscribed?: boolean
+}
+
+export interface ErrorAck {
+  ok: false
+  error: ErrorPayload
+}
+
+/** Errors carry Feathers' error JSON: name, HTTP-like code, message, optional data. */
+export interface ErrorPayload {
+  name: string
+  code: number
+  message: string
+  data?: unknown
+}
+
+export const CONTROL_EVENTS = {
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  subscribeResult: 'subscribe_result',
+  unsubscribeResult: 'unsubscribe_result',
+  heartbeat: 'heartbeat'
+} as const
+
+// ---- Server -> every connected socket -----------------------------------------------------------
+
+export interface HeartbeatEvent {
+  type: 'heartbeat'
+  /** Live sockets: on all instances when clustered over Redis. */
+  connections: number
+  timestamp: string
+  /** The sending instance, its own sockets and how many instances answered the count. */
+  instance: string
+  instance_connections: number
+  instances: number
+  /** Project rooms with at least one socket on the sending instance. */
+  rooms: number
+  interval_ms: number
+  uptime_s: number
+}
+
+// ---- Server -> a project room ----------------------------------------------------------------------
+
+export interface TokenUsage {
+  input_tokens: number
+  output_tokens: number
+  total_tokens: number
+}
+
+interface ProjectEventBase {
+  project_id: number
+}
+
+export interface VibecodeResponseEvent extends ProjectEventBase {
+  type: 'vibecode_response'
+  session_id: number
+  message_id: number
+  patch: string
+  token_usage: TokenUsage
+  provider: string
+  model: string
+  duration_ms: number
+}
+
+export interface TokenUsageEvent extends ProjectEventBase, TokenUsage {
+  type: 'token_usage'
+  session_id: number
+  message_id: number
+  final: boolean
+}
+
+export interface VibecodeErrorEvent extends ProjectEventBase {
+  type: 'vibecode_error'
+  session_id: number
+  message_id: number
+  error: { code: string; message: string }
+}
+
+export interface TestStartedEvent extends ProjectEventBase {
+  type: 'test_started'
+  run_id: number
+  command: string[]
+  started_at: string
+}
+
+export interface TestOutputEvent extends ProjectEventBase {
+  type: 'test_output'
+  run_id: number
+  stream: 'stdout' | 'stderr'
+  lines: string[]
+}
+
+export interface TestResultEvent extends ProjectEventBase {
+  type: 'test_result'
+  run_id: number
+  name: string
+  ok: boolean
+  skipped: boolean
+  duration_ms?: number
+}
+
+export interface TestCompletedEvent extends ProjectEventBase {
+  type: 'test_completed'
+  run_id: number
+  status: 'passed' | 'failed' | 'error' | 'timeout' | 'cancelled'
+  exit_code: number | null
+  passed: number
+  failed: number
+  skipped: number
+  duration_ms: number
+}
+
+/** Typed events a producer publishes to a project room (the event name equals `type`). */
+export interface ProjectEvents {
+  vibecode_response: VibecodeResponseEvent
+  token_usage: TokenUsageEvent
+  vibecode_error: VibecodeErrorEvent
+  test_started: TestStartedEvent
+  test_output: TestOutputEvent
+  test_result: TestResultEvent
+  test_completed: TestCompletedEvent
+}
+
+export type ProjectEventName = keyof ProjectEvents
+
+/** What a producer passes: the payload without the fields the broadcast fills in. */
+export type ProjectEventInput<K extends ProjectEventName> = Omit<ProjectEvents[K], 'type' | 'project_id'>
+
+export const PROJECT_EVENT_NAMES: readonly ProjectEventName[] = [
+  'vibecode_response',
+  'token_usage',
+  'vibecode_error',
+  'test_started',
+  'test_output',
+  'test_result',
+  'test_completed'
+]
+
+/**
+ * Feathers service events also reach the project room, named `<service path> <event>` with the
+ * record as payload (what the Feathers client's `service.on(event)` listens to).
+ */
+export const SERVICE_EVENT_NAMES = [
+  'projects created',
+  'projects patched',
+  'projects updated',
+  'projects removed',
+  'sessions created',
+  'sessions patched',
+  'sessions removed',
+  'messages created',
+  'messages patched',
+  'messages removed'
+] as const

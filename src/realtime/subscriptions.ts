@@ -1,0 +1,121 @@
+// Joining and leaving project rooms. Two doors, one implementation:
+//  - raw socket.io: `socket.emit('subscribe', { project_id }, ack)` (and 'unsubscribe');
+//  - the Feathers client: `client.service('subscriptions').create({ project_id })` / `.remove(id)`.
+// Any payload is answered: malformed ones with a clear error ack, never a thrown exception.
+import { BadRequest, FeathersError, GeneralError, NotFound } from '@feathersjs/errors'
+import type { Socket } from 'socket.io'
+import type { ErrorAck, ErrorPayload, SubscriptionOk } from './events'
+import { CONTROL_EVENTS } from './events'
+import { projectIdOfRoom, projectRoom } from './rooms'
+
+const EXAMPLE = '{"project_id": 1}'
+
+function describe(value: unknown) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `a ${typeof value}`
+}
+
+/** The project id of a `subscribe`/`unsubscribe` payload; throws BadRequest saying what is wrong. */
+export function parseProjectId(payload: unknown, event = 'subscribe'): number {
+  if (payload === undefined) throw new BadRequest(`${event} needs a payload like ${EXAMPLE}`)
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new BadRequest(`${event} payload must be an object like ${EXAMPLE}, got ${describe(payload)}`)
+  }
+  if (!('project_id' in payload) || (payload as any).project_id === undefined) {
+    throw new BadRequest(`${event} payload is missing project_id (expected ${EXAMPLE})`)
+  }
+  return parseIdValue((payload as any).project_id)
+}
+
+export function parseIdValue(value: unknown): number {
+  const id = typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? Number(value) : value
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    throw new BadRequest(`project_id must be a positive integer (or its decimal string), got ${describe(value)}`, {
+      project_id: value === undefined ? null : value
+    })
+  }
+  return id
+}
+
+/** Feathers error JSON for an ack; unexpected errors become a 500 without internals. */
+export function errorPayload(error: unknown): ErrorPayload {
+  const feathersError =
+    error instanceof FeathersError ? error : new GeneralError('Internal error while handling the request')
+  const { name, code, message, data } = feathersError.toJSON()
+  return data === undefined ? { name, code, message } : { name, code, message, data }
+}
+
+export const errorAck = (error: unknown): ErrorAck => ({ ok: false, error: errorPayload(error) })
+
+export type ProjectExists = (projectId: number) => Promise<void>
+
+export class Subscriptions {
+  constructor(private readonly assertProjectExists: ProjectExists) {}
+
+  async subscribe(socket: Socket, payload: unknown): Promise<SubscriptionOk> {
+    const projectId = parseProjectId(payload, CONTROL_EVENTS.subscribe)
+    await this.assertProjectExists(projectId)
+    // The lookup was asynchronous: a socket that left meanwhile must not re-enter a room (the
+    // adapter would keep an entry for a socket that no longer exists).
+    if (!socket.connected) throw new GeneralError('The socket disconnected before the subscription completed')
+    const room = projectRoom(projectId)
+    socket.join(room)
+    return { ok: true, project_id: projectId, room, subscribed: true }
+  }
+
+  unsubscribe(socket: Socket, payload: unknown): SubscriptionOk {
+    const projectId = parseProjectId(payload, CONTROL_EVENTS.unsubscribe)
+    const room = projectRoom(projectId)
+    const wasSubscribed = socket.rooms.has(room)
+    socket.leave(room)
+    return { ok: true, project_id: projectId, room, subscribed: false, was_subscribed: wasSubscribed }
+  }
+
+  /** Project rooms the socket is in. */
+  list(socket: Socket) {
+    return [...socket.rooms]
+      .map((room) => ({ room, project_id: projectIdOfRoom(room) }))
+      .filter((entry): entry is { room: string; project_id: number } => entry.project_id !== null)
+  }
+
+  /** Wires the raw socket.io events on one socket. */
+  attach(socket: Socket) {
+    socket.on(CONTROL_EVENTS.subscribe, (...args: unknown[]) => {
+      this.answer(socket, CONTROL_EVENTS.subscribeResult, args, (payload) => this.subscribe(socket, payload))
+    })
+    socket.on(CONTROL_EVENTS.unsubscribe, (...args: unknown[]) => {
+      this.answer(socket, CONTROL_EVENTS.unsubscribeResult, args, async (payload) => this.unsubscribe(socket, payload))
+    })
+  }
+
+  /**
+   * Runs a handler and answers through the ack callback when the client passed one, else with a
+   * `<event>_result` event carrying the same object. Nothing escapes as an exception.
+   */
+  private answer(
+    socket: Socket,
+    resultEvent: string,
+    args: unknown[],
+    handler: (payload: unknown) => Promise<SubscriptionOk>
+  ) {
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: unknown) => void) : undefined
+    const reply = (value: SubscriptionOk | ErrorAck) => {
+      if (ack) ack(value)
+      else if (socket.connected) socket.emit(resultEvent, value)
+    }
+    handler(args[0]).then(reply, (error) => reply(errorAck(error)))
+  }
+}
+
+/** Turns "no such project" from the projects service into a message that names the project. */
+export const projectExistsVia =
+  (getProject: (id: number) => Promise<unknown>): ProjectExists =>
+  async (projectId) => {
+    try {
+      await getProject(projectId)
+    } catch (error) {
+      if (error instanceof NotFound) throw new NotFound(`Project ${projectId} does not exist`, { project_id: projectId })
+      throw error
+    }
+  }

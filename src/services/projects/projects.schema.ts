@@ -1,0 +1,40 @@
+// Project records: what is stored, what a client may send, what it may query.
+import { resolve } from '@feathersjs/schema'
+import { Type, getValidator, querySyntax } from '@feathersjs/typebox'
+import type { Static } from '@feathersjs/typebox'
+import type { HookContext } from '../../declarations'
+import { dataValidator, queryValidator } from '../../validators'
+import { now } from '../../hooks/timestamps'
+
+// At least one non-space character, at most 200.
+const projectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+
+export const projectSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    name: projectName,
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' })
+  },
+  { $id: 'Project', additionalProperties: false }
+)
+export type Project = Static<typeof projectSchema>
+export const projectResolver = resolve<Project, HookContext>({})
+
+export const projectDataSchema = Type.Object({ name: projectName }, { $id: 'ProjectData', additionalProperties: false })
+export type ProjectData = Static<typeof projectDataSchema>
+export const projectDataValidator = getValidator(projectDataSchema, dataValidator)
+export const projectDataResolver = resolve<Project, HookContext>({ created_at: now, updated_at: now })
+
+export const projectPatchSchema = Type.Partial(projectDataSchema, { $id: 'ProjectPatch', additionalProperties: false })
+export type ProjectPatch = Static<typeof projectPatchSchema>
+export const projectPatchValidator = getValidator(projectPatchSchema, dataValidator)
+export const projectPatchResolver = resolve<Project, HookContext>({ updated_at: now })
+
+export const projectQueryProperties = Type.Pick(projectSchema, ['id', 'name', 'created_at', 'updated_at'])
+export const projectQuerySchema = Type.Intersect(
+  [querySyntax(projectQueryProperties), Type.Object({}, { additionalProperties: false })],
+  { additionalProperties: false }
+)
+export type ProjectQuery = Static<typeof projectQuerySchema>
+export const projectQueryValidator = getValidator(projectQuerySchema, queryValidator)

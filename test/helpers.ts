@@ -1,0 +1,103 @@
+// Test helpers: start the real app on a free port, connect real socket.io clients, wait for events.
+// Settings come from config/test.json (SQLite in memory) unless the environment says otherwise:
+// `.ci/run` sets DATABASE_URL to PostgreSQL for its second run.
+import axios from 'axios'
+import type { AxiosInstance } from 'axios'
+import { io as connect } from 'socket.io-client'
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client'
+import { createApp } from '../src/app'
+import type { Application, Configuration } from '../src/declarations'
+import { startServer } from '../src/http'
+
+export interface TestServer {
+  app: Application
+  url: string
+  port: number
+  http: AxiosInstance
+  /** Every socket made with `socket()`; closed by `stop()`. */
+  sockets: Socket[]
+  socket(options?: Partial<ManagerOptions & SocketOptions>): Socket
+  stop(): Promise<void>
+}
+
+export async function startTestServer(overrides: Partial<Configuration> = {}): Promise<TestServer> {
+  const app = createApp({ port: 0, host: '127.0.0.1', ...overrides })
+  const server = await startServer(app)
+  const address = server.address()
+  if (!address || typeof address !== 'object') throw new Error('no address')
+  const url = `http://127.0.0.1:${address.port}`
+  const sockets: Socket[] = []
+  return {
+    app,
+    url,
+    port: address.port,
+    // Statuses are asserted by the tests, so no status makes axios throw.
+    http: axios.create({ baseURL: url, validateStatus: () => true }),
+    sockets,
+    socket(options = {}) {
+      const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, ...options })
+      sockets.push(socket)
+      return socket
+    },
+    async stop() {
+      for (const socket of sockets) socket.disconnect()
+      await app.teardown()
+    }
+  }
+}
+
+export function waitForEvent<T = any>(socket: Socket, event: string, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler)
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for '${event}'`))
+    }, timeoutMs)
+    const handler = (payload: T) => {
+      clearTimeout(timer)
+      resolve(payload)
+    }
+    socket.once(event, handler)
+  })
+}
+
+export async function connected(socket: Socket, timeoutMs = 5000) {
+  if (socket.connected) return socket
+  await waitForEvent(socket, 'connect', timeoutMs)
+  return socket
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(10)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Records every event a socket receives, in order. */
+export function recordEvents(socket: Socket) {
+  const events: { event: string; payload: any }[] = []
+  socket.onAny((event, payload) => events.push({ event, payload }))
+  return events
+}
+
+export async function createProject(server: TestServer, name = 'Test project') {
+  const response = await server.http.post('/projects', { name })
+  if (response.status !== 201) throw new Error(`project not created: ${response.status} ${JSON.stringify(response.data)}`)
+  return response.data as { id: number; name: string }
+}
+
+export async function createSession(server: TestServer, projectId: number) {
+  const response = await server.http.post(`/projects/${projectId}/sessions`)
+  if (response.status !== 201) throw new Error(`session not created: ${response.status} ${JSON.stringify(response.data)}`)
+  return response.data as { id: number; session_id: number; project_id: number }
+}
+
+export async function subscribe(socket: Socket, projectId: number | string) {
+  const ack = await socket.timeout(5000).emitWithAck('subscribe', { project_id: projectId })
+  if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack)}`)
+  return ack
+}
