@@ -26,8 +26,17 @@ import { messageClient } from './services/messages/messages.shared'
 export type * from './realtime/events'
 export type { Project, Session, Message }
 
-/** Filled in by each service's `.shared.ts`. */
-export interface ServiceTypes {}
+/** Filled in by each service's `.shared.ts`, plus the realtime plugin's subscriptions. */
+export interface ServiceTypes {
+  subscriptions: SubscriptionsClientService
+}
+
+/** The Feathers-client way to join project rooms (the same as the raw `subscribe` event). */
+export interface SubscriptionsClientService {
+  find(): Promise<{ project_id: number; room: string }[]>
+  create(data: { project_id: number | string }): Promise<SubscriptionOk>
+  remove(projectId: number | string | null): Promise<SubscriptionOk | SubscriptionOk[]>
+}
 
 export interface ClientConfiguration {
   connection: ReturnType<typeof socketioClient<ServiceTypes>>
@@ -123,6 +132,7 @@ export function createClient(socket: Socket, options: { ackTimeoutMs?: number } 
   client.configure(projectClient)
   client.configure(sessionClient)
   client.configure(messageClient)
+  client.use('subscriptions', connection.service('subscriptions'), { methods: ['find', 'create', 'remove'] })
   client.rooms = new ProjectRooms(socket, options.ackTimeoutMs)
   return client
 }

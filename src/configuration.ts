@@ -36,6 +36,12 @@ const ENV_NAMES: Record<string, string> = {
   instanceId: 'INSTANCE_ID'
 }
 
+// Plain words for the settings whose schema is a pattern.
+const PATTERN_MESSAGES: Record<string, string> = {
+  database: 'must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/database',
+  redisUrl: 'must be redis://host:port (or rediss://)'
+}
+
 export class ConfigurationError extends Error {
   constructor(public readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
@@ -84,7 +90,8 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
       const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
       const env = ENV_NAMES[key] ? ` (${ENV_NAMES[key]})` : ''
       const value = key in settings ? `, got ${JSON.stringify(settings[key])}` : ''
-      return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${problem.message}${value}`
+      const message = (problem.keyword === 'pattern' && PATTERN_MESSAGES[key]) || problem.message
+      return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}`
     })
   )
 }

@@ -151,13 +151,17 @@ export class Realtime {
     this.redis = { pub, sub }
   }
 
-  /** Stops the heartbeat and drops every socket, so the HTTP server can close right away. */
+  /**
+   * Stops the heartbeat and closes every connection, so the HTTP server can close right away.
+   * Connections are closed at the transport level, not with a socket.io DISCONNECT packet: a
+   * client takes "transport close" as a reason to reconnect (to a restarted or another instance),
+   * while a server-sent disconnect would keep it away for good.
+   */
   async close() {
     this.heartbeat.stop()
     const io = this.io
     if (io) {
-      io.local.disconnectSockets(true)
-      // Ends long-polling requests and WebSocket connections still open at the engine level.
+      // WebSocket connections and pending long-polling requests alike.
       io.engine.close()
       // Closes the adapter (for Redis: its subscriptions).
       await io.of('/').adapter.close()

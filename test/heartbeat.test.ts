@@ -1,0 +1,65 @@
+// The heartbeat: every interval, every connected socket gets the live connection count.
+import assert from 'assert'
+import { connected, recordEvents, sleep, startTestServer, until, waitForEvent } from './helpers'
+import type { TestServer } from './helpers'
+
+describe('heartbeat', () => {
+  let server: TestServer
+
+  beforeEach(async () => {
+    server = await startTestServer({ heartbeatIntervalMs: 100 })
+  })
+  afterEach(() => server.stop())
+
+  it('sends every socket the connection count at the configured interval', async () => {
+    const sockets = [server.socket(), server.socket({ transports: ['polling'] }), server.socket()]
+    await Promise.all(sockets.map((socket) => connected(socket)))
+    // Skip beats sent while the others were still connecting.
+    await sleep(150)
+    const recorded = sockets.map((socket) => recordEvents(socket))
+    await sleep(450)
+
+    for (const events of recorded) {
+      const beats = events.filter((e) => e.event === 'heartbeat').map((e) => e.payload)
+      assert.ok(beats.length >= 3 && beats.length <= 6, `got ${beats.length} beats in 450 ms at 100 ms`)
+      for (const beat of beats) {
+        assert.strictEqual(beat.type, 'heartbeat')
+        assert.strictEqual(beat.connections, 3)
+        assert.strictEqual(beat.instance_connections, 3)
+        assert.strictEqual(beat.interval_ms, 100)
+        assert.strictEqual(new Date(beat.timestamp).toISOString(), beat.timestamp)
+        assert.ok(Math.abs(Date.parse(beat.timestamp) - Date.now()) < 5000)
+      }
+    }
+  })
+
+  it('follows the count down as sockets leave', async () => {
+    const stay = await connected(server.socket())
+    const leave = await connected(server.socket())
+    await until(async () => (await waitForEvent(stay, 'heartbeat')).connections === 2, 'a beat counts 2')
+    leave.disconnect()
+    await until(async () => (await waitForEvent(stay, 'heartbeat')).connections === 1, 'a beat counts 1')
+  })
+
+  it('greets a new socket with a heartbeat right away', async () => {
+    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
+    try {
+      const socket = slow.socket()
+      const beat = await waitForEvent(socket, 'heartbeat', 2000)
+      assert.strictEqual(beat.connections, 1)
+      assert.strictEqual(beat.interval_ms, 60_000)
+    } finally {
+      await slow.stop()
+    }
+  })
+
+  it('stops with the app', async () => {
+    const socket = await connected(server.socket())
+    await waitForEvent(socket, 'heartbeat')
+    assert.strictEqual(server.app.realtime.heartbeat.running, true)
+    await server.app.teardown()
+    assert.strictEqual(server.app.realtime.heartbeat.running, false)
+    // stop() in afterEach must not fail on an app already torn down.
+    server.stop = async () => undefined
+  })
+})
