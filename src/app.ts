@@ -29,6 +29,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       origins: settings.origins,
       instanceId: settings.instanceId,
       redisUrl: settings.redisUrl,
+      redisPrefix: settings.redisPrefix,
       projectExists: projectExistsVia((id) => app.service('projects').get(id)),
       log: (message) => console.warn(`[realtime] ${message}`)
     })

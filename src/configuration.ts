@@ -18,6 +18,8 @@ export const configurationSchema = Type.Object(
       max: Type.Integer({ minimum: 1 })
     }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
+    // Deployments sharing one Redis keep apart by prefix (the adapter's channel names start with it).
+    redisPrefix: Type.String({ minLength: 1, maxLength: 100 }),
     instanceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 }))
   },
   { additionalProperties: true }
@@ -33,6 +35,7 @@ const ENV_NAMES: Record<string, string> = {
   database: 'DATABASE_URL',
   heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
   redisUrl: 'REDIS_URL',
+  redisPrefix: 'REDIS_PREFIX',
   instanceId: 'INSTANCE_ID'
 }
 

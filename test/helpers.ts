@@ -46,7 +46,11 @@ export async function startTestServer(overrides: Partial<Configuration> = {}): P
   }
 }
 
-export function waitForEvent<T = any>(socket: Socket, event: string, timeoutMs = 5000): Promise<T> {
+// A socket, or its Manager (for 'reconnect'): both are typed emitters with their own event maps.
+type Emitter = { once: (...args: any[]) => unknown; off: (...args: any[]) => unknown }
+
+/** The next `event` on a socket (or on its Manager: 'reconnect'). */
+export function waitForEvent<T = any>(socket: Emitter, event: string, timeoutMs = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, handler)

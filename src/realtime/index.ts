@@ -46,6 +46,7 @@ export interface RealtimeOptions {
   projectExists: ProjectExists
   instanceId?: string
   redisUrl?: string
+  redisPrefix?: string
   /** Extra socket.io server options. */
   socketOptions?: Partial<ServerOptions>
   log?: (message: string) => void
@@ -123,7 +124,9 @@ export class Realtime {
   attach(io: Server) {
     if (this.io === io) return
     this.io = io
-    if (this.redis) io.adapter(createAdapter(this.redis.pub, this.redis.sub, { requestsTimeout: 1000 }))
+    if (this.redis) io.adapter(
+        createAdapter(this.redis.pub, this.redis.sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: 1000 })
+      )
     this.cluster.attach(io, Boolean(this.redis))
 
     const adapter = io.of('/').adapter

@@ -1,0 +1,40 @@
+// Type tests of the public surfaces (checked by `npm run typecheck`, never run): a wrong payload
+// for a catalogued event, or a wrong handler type on the client, must not compile.
+import type { Realtime } from '../../src/realtime'
+import type { ClientApplication } from '../../src/client'
+
+declare const realtime: Realtime
+declare const client: ClientApplication
+
+export function broadcastTypes() {
+  realtime.publish(1, 'token_usage', {
+    session_id: 1,
+    message_id: 2,
+    input_tokens: 1,
+    output_tokens: 2,
+    total_tokens: 3,
+    final: true
+  })
+  // @ts-expect-error unknown event name
+  realtime.publish(1, 'token_used', {})
+  // @ts-expect-error missing fields of a test_completed payload
+  realtime.publish(1, 'test_completed', { run_id: 1 })
+  // @ts-expect-error type and project_id are filled in by publish, not passed
+  realtime.publish(1, 'vibecode_error', { type: 'vibecode_error', session_id: 1, message_id: 1, error: { code: 'x', message: 'y' } })
+}
+
+export async function clientTypes() {
+  client.rooms.on('messages created', (message) => message.prompt.toUpperCase())
+  client.rooms.on('vibecode_response', (event) => event.token_usage.total_tokens.toFixed())
+  // @ts-expect-error a message has no patch
+  client.rooms.on('messages created', (message) => message.patch)
+  client.rooms.onHeartbeat((beat) => beat.connections.toFixed())
+  const ack = await client.rooms.subscribe(1)
+  const room: string = ack.room
+  const project = await client.service('projects').create({ name: 'x' })
+  const id: number = project.id
+  // @ts-expect-error a project is created from its name only
+  await client.service('projects').create({ title: 'x' })
+  const message = await client.service('sessions/:session_id/messages').create({ prompt: 'p' })
+  return [room, id, message.session_id]
+}
