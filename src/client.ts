@@ -17,8 +17,8 @@ import type { Socket } from 'socket.io-client'
 import type { ErrorPayload, HeartbeatEvent, ProjectEvents, SubscriptionAck, SubscriptionOk } from './realtime/events'
 import { CONTROL_EVENTS } from './realtime/events'
 import type { Project } from './services/projects/projects.shared'
-import type { Session } from './services/sessions/sessions.shared'
-import type { Message } from './services/messages/messages.shared'
+import type { ProjectSessionsClientService, Session } from './services/sessions/sessions.shared'
+import type { Message, SessionMessagesClientService } from './services/messages/messages.shared'
 import { projectClient } from './services/projects/projects.shared'
 import { sessionClient } from './services/sessions/sessions.shared'
 import { messageClient } from './services/messages/messages.shared'
@@ -42,7 +42,13 @@ export interface ClientConfiguration {
   connection: ReturnType<typeof socketioClient<ServiceTypes>>
 }
 
-export type ClientApplication = Application<ServiceTypes, ClientConfiguration> & { rooms: ProjectRooms }
+export type ClientApplication = Application<ServiceTypes, ClientConfiguration> & {
+  rooms: ProjectRooms
+  /** `/projects/:project_id/sessions` for one project. */
+  projectSessions(projectId: number): ProjectSessionsClientService
+  /** `/sessions/:session_id/messages` for one session. */
+  sessionMessages(sessionId: number): SessionMessagesClientService
+}
 
 /** Service events as they arrive in a project room, with their record type. */
 export interface RoomEvents extends ProjectEvents {
@@ -134,5 +140,10 @@ export function createClient(socket: Socket, options: { ackTimeoutMs?: number } 
   client.configure(messageClient)
   client.use('subscriptions', connection.service('subscriptions'), { methods: ['find', 'create', 'remove'] })
   client.rooms = new ProjectRooms(socket, options.ackTimeoutMs)
+  // Nested routes: the server takes the parent id from the path, so the path is built here.
+  client.projectSessions = (projectId) =>
+    client.service(`projects/${projectId}/sessions` as 'projects/:project_id/sessions')
+  client.sessionMessages = (sessionId) =>
+    client.service(`sessions/${sessionId}/messages` as 'sessions/:session_id/messages')
   return client
 }

@@ -138,8 +138,8 @@ describe('subscribe and unsubscribe', () => {
       assert.deepStrictEqual(await subscriptions.find(), [{ room: `project:${project.id}`, project_id: project.id }])
 
       const event = new Promise((resolve) => client.service('messages').once('created', resolve))
-      const session = await client.service(`projects/${project.id}/sessions` as any).create({})
-      const message = await client.service(`sessions/${session.id}/messages` as any).create({ prompt: 'hi' })
+      const session = await client.projectSessions(project.id).create({})
+      const message = await client.sessionMessages(session.id).create({ prompt: 'hi' })
       assert.deepStrictEqual(await event, message)
 
       const removed = await subscriptions.remove(project.id)

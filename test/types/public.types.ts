@@ -35,6 +35,8 @@ export async function clientTypes() {
   const id: number = project.id
   // @ts-expect-error a project is created from its name only
   await client.service('projects').create({ title: 'x' })
-  const message = await client.service('sessions/:session_id/messages').create({ prompt: 'p' })
+  const message = await client.sessionMessages(3).create({ prompt: 'p' })
+  // @ts-expect-error a prompt is a string
+  await client.sessionMessages(3).create({ prompt: 3 })
   return [room, id, message.session_id]
 }

@@ -1,0 +1,114 @@
+"""A socket.io client in another language (Python: python-socketio + httpx), written from the
+README alone: the seed flow, room isolation, heartbeats with counts, the count back at 0, and an
+error ack for a bad payload. Run by test/interop/run.sh against a running server."""
+import sys
+import threading
+import time
+
+import httpx
+import socketio
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+http = httpx.Client(base_url=BASE, timeout=10)
+passed, failed = 0, 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok - {name}")
+    else:
+        failed += 1
+        print(f"not ok - {name} {detail}")
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+class Client:
+    """A raw socket.io client that follows one project, re-subscribing on every connect."""
+
+    def __init__(self, project_id):
+        self.sio = socketio.Client(reconnection=False)
+        self.project_id = project_id
+        self.events = []
+        self.acks = []
+        self.lock = threading.Lock()
+
+        @self.sio.on("connect")
+        def on_connect():
+            self.acks.append(self.sio.call("subscribe", {"project_id": self.project_id}))
+
+        @self.sio.on("*")
+        def on_any(event, payload):
+            with self.lock:
+                self.events.append((event, payload))
+
+    def named(self, event):
+        with self.lock:
+            return [payload for name, payload in self.events if name == event]
+
+    def connect(self):
+        self.sio.connect(BASE, transports=["websocket"])
+        return self
+
+
+r = http.post("/projects", json={"name": "Python A"})
+check("POST /projects answers 201", r.status_code == 201, r.text)
+project_a = r.json()
+project_b = http.post("/projects", json={"name": "Python B"}).json()
+r = http.post(f"/projects/{project_a['id']}/sessions")
+check("POST /projects/:id/sessions answers 201 with session_id", r.status_code == 201 and "session_id" in r.json(), r.text)
+session = r.json()
+
+one, two, other = Client(project_a["id"]).connect(), Client(project_a["id"]).connect(), Client(project_b["id"]).connect()
+check("subscribe acks ok with the room", wait_until(lambda: all(c.acks for c in (one, two, other)))
+      and one.acks[0] == {"ok": True, "project_id": project_a["id"], "room": f"project:{project_a['id']}", "subscribed": True},
+      str(one.acks))
+
+r = http.post(f"/sessions/{session['session_id']}/messages", json={"prompt": "Add a new feature"})
+check("POST /sessions/:id/messages answers 201", r.status_code == 201, r.text)
+message = r.json()
+check("both subscribers get 'messages created'",
+      wait_until(lambda: one.named("messages created") and two.named("messages created")))
+check("the two payloads are identical and equal the stored message",
+      one.named("messages created")[:1] == two.named("messages created")[:1] == [message])
+time.sleep(0.2)
+check("the subscriber of another project gets nothing of this one",
+      [e for e, p in other.events if e != "heartbeat"] == [], str(other.events))
+
+check("heartbeats arrive with the connection count",
+      wait_until(lambda: any(b["connections"] == 3 for b in one.named("heartbeat")), timeout=4),
+      str(one.named("heartbeat")[-1:]))
+beat = one.named("heartbeat")[-1]
+check("a heartbeat has type, connections and an ISO timestamp",
+      beat["type"] == "heartbeat" and isinstance(beat["connections"], int) and beat["timestamp"].endswith("Z"))
+
+bad = one.sio.call("subscribe", {"project_id": "not a number"})
+check("a bad payload gets an error ack", bad["ok"] is False and bad["error"]["code"] == 400, str(bad))
+missing = one.sio.call("subscribe", {"project_id": 987654321})
+check("an unknown project gets a 404 error ack", missing["ok"] is False and missing["error"]["code"] == 404, str(missing))
+
+report = http.get("/connections").json()
+check("GET /connections counts 3 and the rooms",
+      report["active_connections"] == 3
+      and report["rooms"] == {str(project_a["id"]): 2, str(project_b["id"]): 1}, str(report))
+
+for client in (one, two, other):
+    client.sio.disconnect()
+def all_gone():
+    report = http.get("/connections").json()
+    return report["active_connections"] == 0 and report["rooms"] == {}
+
+
+check("after every client left, the count is 0 and no room is left", wait_until(all_gone), str(http.get("/connections").json()))
+
+print(f"interop: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
