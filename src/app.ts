@@ -6,7 +6,7 @@ import type { Application, Configuration } from './declarations'
 import { loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
 import { corsFor, errorHandler, httpErrors } from './http'
 import { database } from './database'
-import { realtime } from './realtime'
+import { KnexEventLog, realtime } from './realtime'
 import { projectExistsVia } from './realtime/subscriptions'
 import { services } from './services'
 import { channels } from './channels'
@@ -23,6 +23,8 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.use(bodyParser())
   app.configure(rest())
 
+  // The database first: its setup hook (migrations) then runs before the realtime plugin's.
+  app.configure(database)
   app.configure(
     realtime({
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
@@ -31,10 +33,14 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       redisUrl: settings.redisUrl,
       redisPrefix: settings.redisPrefix,
       projectExists: projectExistsVia((id) => app.service('projects').get(id)),
+      eventLog: new KnexEventLog(app.get('dbClient'), {
+        retentionMs: settings.eventRetentionMs,
+        maxPerProject: settings.eventLogMaxPerProject
+      }),
+      pruneIntervalMs: settings.eventLogPruneIntervalMs,
       log: (message) => console.warn(`[realtime] ${message}`)
     })
   )
-  app.configure(database)
   app.configure(services)
   app.configure(channels)
 

@@ -5,17 +5,18 @@
 //   import { createClient } from 'vibecode-realtime/lib/client'
 //   const socket = io('http://localhost:8000')
 //   const client = createClient(socket)
-//   await client.rooms.subscribe(projectId)
-//   client.rooms.on('messages created', (message) => ...)
-//   client.rooms.onHeartbeat((beat) => console.debug('heartbeat', beat.connections))
+//   await client.rooms.subscribe(projectId, { onReset: () => refetchProject(projectId) })
+//   client.rooms.on('messages created', (message) => ...)   // in seq order, exactly once
+//   client.rooms.onHeartbeat((beat) => ...)                 // also logged at debug level
 //
 // Only types are imported from the server's modules: this file bundles without server code.
 import { feathers } from '@feathersjs/feathers'
 import type { Application } from '@feathersjs/feathers'
 import socketioClient from '@feathersjs/socketio-client'
 import type { Socket } from 'socket.io-client'
-import type { ErrorPayload, HeartbeatEvent, ProjectEvents, SubscriptionAck, SubscriptionOk } from './realtime/events'
-import { CONTROL_EVENTS } from './realtime/events'
+import type { HeartbeatEvent, ProjectEvents, Sequenced, SubscriptionOk } from './realtime/events'
+import { ProjectRooms } from './project-rooms'
+import type { ProjectRoomsOptions } from './project-rooms'
 import type { Project } from './services/projects/projects.shared'
 import type { ProjectSessionsClientService, Session } from './services/sessions/sessions.shared'
 import type { Message, SessionMessagesClientService } from './services/messages/messages.shared'
@@ -24,6 +25,8 @@ import { sessionClient } from './services/sessions/sessions.shared'
 import { messageClient } from './services/messages/messages.shared'
 
 export type * from './realtime/events'
+export { ProjectRooms, SubscriptionError } from './project-rooms'
+export type { ConnectionState, ProjectRoomsOptions, SubscriptionHandlers } from './project-rooms'
 export type { Project, Session, Message }
 
 /** Filled in by each service's `.shared.ts`, plus the realtime plugin's subscriptions. */
@@ -42,8 +45,14 @@ export interface ClientConfiguration {
   connection: ReturnType<typeof socketioClient<ServiceTypes>>
 }
 
+/** Project rooms with typed `on`: room events by name, in seq order, exactly once. */
+export interface TypedProjectRooms extends ProjectRooms {
+  on<K extends keyof RoomEvents>(event: K, handler: (payload: RoomEvents[K] & Partial<Sequenced>) => void): () => void
+  onHeartbeat(handler: (event: HeartbeatEvent) => void): () => void
+}
+
 export type ClientApplication = Application<ServiceTypes, ClientConfiguration> & {
-  rooms: ProjectRooms
+  rooms: TypedProjectRooms
   /** `/projects/:project_id/sessions` for one project. */
   projectSessions(projectId: number): ProjectSessionsClientService
   /** `/sessions/:session_id/messages` for one session. */
@@ -61,76 +70,7 @@ export interface RoomEvents extends ProjectEvents {
   'messages removed': Message
 }
 
-/** An error the server answered a subscription with (its Feathers error JSON). */
-export class SubscriptionError extends Error {
-  readonly code: number
-  readonly data?: unknown
-
-  constructor(payload: ErrorPayload) {
-    super(payload.message)
-    this.name = payload.name
-    this.code = payload.code
-    this.data = payload.data
-  }
-}
-
-/**
- * Project rooms for one socket. Subscriptions are remembered and sent again on every `connect`
- * (a reconnect lands on a new server-side socket that is in no room).
- */
-export class ProjectRooms {
-  private readonly projects = new Set<number>()
-
-  constructor(
-    readonly socket: Socket,
-    private readonly ackTimeoutMs = 10_000
-  ) {
-    socket.on('connect', () => {
-      for (const projectId of this.projects) {
-        this.request(CONTROL_EVENTS.subscribe, projectId).catch((error) => {
-          // The project may be gone; stop asking for it after a definite "no".
-          if (error instanceof SubscriptionError && error.code === 404) this.projects.delete(projectId)
-        })
-      }
-    })
-  }
-
-  /** Project ids this client wants to be subscribed to. */
-  get subscribed(): number[] {
-    return [...this.projects]
-  }
-
-  async subscribe(projectId: number): Promise<SubscriptionOk> {
-    const ack = await this.request(CONTROL_EVENTS.subscribe, projectId)
-    this.projects.add(ack.project_id)
-    return ack
-  }
-
-  async unsubscribe(projectId: number): Promise<SubscriptionOk> {
-    this.projects.delete(projectId)
-    return this.request(CONTROL_EVENTS.unsubscribe, projectId)
-  }
-
-  on<K extends keyof RoomEvents>(event: K, handler: (payload: RoomEvents[K]) => void): () => void {
-    this.socket.on(event as string, handler as (...args: any[]) => void)
-    return () => this.socket.off(event as string, handler as (...args: any[]) => void)
-  }
-
-  onHeartbeat(handler: (event: HeartbeatEvent) => void): () => void {
-    this.socket.on(CONTROL_EVENTS.heartbeat, handler)
-    return () => this.socket.off(CONTROL_EVENTS.heartbeat, handler)
-  }
-
-  private async request(event: string, projectId: number): Promise<SubscriptionOk> {
-    const ack: SubscriptionAck = await this.socket
-      .timeout(this.ackTimeoutMs)
-      .emitWithAck(event, { project_id: projectId })
-    if (!ack.ok) throw new SubscriptionError(ack.error)
-    return ack
-  }
-}
-
-export function createClient(socket: Socket, options: { ackTimeoutMs?: number } = {}): ClientApplication {
+export function createClient(socket: Socket, options: ProjectRoomsOptions = {}): ClientApplication {
   const connection = socketioClient<ServiceTypes>(socket)
   const client = feathers<ServiceTypes, ClientConfiguration>() as ClientApplication
   client.configure(connection)
@@ -139,7 +79,7 @@ export function createClient(socket: Socket, options: { ackTimeoutMs?: number } 
   client.configure(sessionClient)
   client.configure(messageClient)
   client.use('subscriptions', connection.service('subscriptions'), { methods: ['find', 'create', 'remove'] })
-  client.rooms = new ProjectRooms(socket, options.ackTimeoutMs)
+  client.rooms = new ProjectRooms(socket, options) as TypedProjectRooms
   // Nested routes: the server takes the parent id from the path, so the path is built here.
   client.projectSessions = (projectId) =>
     client.service(`projects/${projectId}/sessions` as 'projects/:project_id/sessions')

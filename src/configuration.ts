@@ -13,6 +13,11 @@ export const configurationSchema = Type.Object(
     origins: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     database: Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' }),
     heartbeatIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    // The event log behind resume: how long events are kept, how many per project at most,
+    // how often the pruning runs.
+    eventRetentionMs: Type.Integer({ minimum: 1000 }),
+    eventLogMaxPerProject: Type.Integer({ minimum: 1 }),
+    eventLogPruneIntervalMs: Type.Integer({ minimum: 100 }),
     paginate: Type.Object({
       default: Type.Integer({ minimum: 1 }),
       max: Type.Integer({ minimum: 1 })
@@ -34,6 +39,9 @@ const ENV_NAMES: Record<string, string> = {
   origins: 'CORS_ORIGINS',
   database: 'DATABASE_URL',
   heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
+  eventRetentionMs: 'EVENT_RETENTION_MS',
+  eventLogMaxPerProject: 'EVENT_LOG_MAX_PER_PROJECT',
+  eventLogPruneIntervalMs: 'EVENT_LOG_PRUNE_INTERVAL_MS',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'REDIS_PREFIX',
   instanceId: 'INSTANCE_ID'
@@ -69,7 +77,7 @@ const integerString = /^\s*-?\d+\s*$/
 /** Environment values are strings: turn the ones that stand for numbers or lists into them. */
 export function normalizeConfiguration(raw: Record<string, unknown>): Record<string, unknown> {
   const result = { ...raw }
-  for (const key of ['port', 'heartbeatIntervalMs']) {
+  for (const key of ['port', 'heartbeatIntervalMs', 'eventRetentionMs', 'eventLogMaxPerProject', 'eventLogPruneIntervalMs']) {
     const value = result[key]
     if (typeof value === 'string' && integerString.test(value)) result[key] = Number(value)
   }

@@ -2,9 +2,11 @@
 // then works from TypeScript sources (tests) and from compiled lib/ (npm start).
 import type { Knex } from 'knex'
 import * as init from './20261125000000_projects_sessions_messages'
+import * as eventLog from './20261125010000_event_log'
 
 const migrations: Record<string, Knex.Migration> = {
-  '20261125000000_projects_sessions_messages': init
+  '20261125000000_projects_sessions_messages': init,
+  '20261125010000_event_log': eventLog
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,11 +1,14 @@
 // The dispatcher for room channels: listens to Feathers' `publish` app event (fired once per
 // service event with the channels its publisher returned) and sends the event to each room with a
 // single socket.io broadcast. Real connections in the same channel are left to Feathers' own
-// dispatcher, which runs beside this one and skips our RoomTarget markers.
+// dispatcher, which runs beside this one and skips our RoomTarget markers. What "send" means
+// (log and number the event, then one broadcast) is Realtime.sendToRooms.
 import type { CombinedChannel } from '@feathersjs/transport-commons'
 import type { HookContext } from '@feathersjs/feathers'
-import type { Server } from 'socket.io'
 import { RoomTarget } from './rooms'
+
+/** Sends one payload to the rooms of some targets (Realtime.sendToRooms). */
+export type RoomSender = (targets: RoomTarget[], eventName: string, payload: unknown) => void
 
 /** The payload Feathers would send: data set by `channel.send(data)`, else the (external) result. */
 function payloadFor(channel: CombinedChannel, target: RoomTarget, context: HookContext, data: any) {
@@ -17,10 +20,8 @@ function payloadFor(channel: CombinedChannel, target: RoomTarget, context: HookC
   return result
 }
 
-export function createRoomDispatcher(getServer: () => Server | undefined) {
+export function createRoomDispatcher(send: RoomSender) {
   return function dispatchToRooms(event: string, channel: CombinedChannel, context: HookContext, data: any) {
-    const io = getServer()
-    if (!io) return
     const eventName = `${context.path || ''} ${event}`.trim()
 
     // Targets that get the same payload share one broadcast (a socket in several of the rooms
@@ -34,11 +35,6 @@ export function createRoomDispatcher(getServer: () => Server | undefined) {
       else byPayload.set(payload, [connection])
     }
 
-    for (const [payload, targets] of byPayload) {
-      io.to(targets.map((target) => target.room)).emit(eventName, payload)
-      for (const target of targets) {
-        if (target.closeAfterSend) io.in(target.room).socketsLeave(target.room)
-      }
-    }
+    for (const [payload, targets] of byPayload) send(targets, eventName, payload)
   }
 }

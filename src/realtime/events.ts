@@ -3,9 +3,14 @@
 
 // ---- Client -> server --------------------------------------------------------------------------
 
-/** Payload of `subscribe` and `unsubscribe`. `project_id` may also be the id's decimal string. */
+/**
+ * Payload of `subscribe` and `unsubscribe`. `project_id` may also be the id's decimal string.
+ * `since` (subscribe only): the last seq the client has; every logged event after it is replayed,
+ * in order, before live events continue.
+ */
 export interface SubscriptionRequest {
   project_id: number | string
+  since?: number
 }
 
 /** Ack of `subscribe` / `unsubscribe` (or, without an ack callback, the `<event>_result` event). */
@@ -19,6 +24,15 @@ export interface SubscriptionOk {
   subscribed: boolean
   /** After unsubscribe: whether the socket was in the room. */
   was_subscribed?: boolean
+  /** After subscribe: the project's latest seq when the subscription took effect. */
+  seq?: number
+  /**
+   * After subscribe with `since`: true when every event after `since` was replayed; false when
+   * `since` is older than the retained log (or newer than the latest seq): refetch state over REST.
+   */
+  recovered?: boolean
+  /** After subscribe with `since`: how many events were replayed before this ack. */
+  replayed?: number
 }
 
 export interface ErrorAck {
@@ -142,6 +156,17 @@ export interface ProjectEvents {
 }
 
 export type ProjectEventName = keyof ProjectEvents
+
+/**
+ * High-rate events that are broadcast but not logged (no seq, not replayed): their final values
+ * arrive in logged events (`vibecode_response`, `test_completed`).
+ */
+export const VOLATILE_EVENTS: ReadonlySet<string> = new Set<ProjectEventName>(['token_usage', 'test_output'])
+
+/** What a logged room event carries besides its payload. */
+export interface Sequenced {
+  seq: number
+}
 
 /** What a producer passes: the payload without the fields the broadcast fills in. */
 export type ProjectEventInput<K extends ProjectEventName> = Omit<ProjectEvents[K], 'type' | 'project_id'>

@@ -4,7 +4,7 @@
 //
 //   app.configure(realtime({ ... }))          // in app.ts
 //   app.realtime.projectChannel(id)          // in channels.ts publishers
-//   app.realtime.publish(id, 'token_usage', payload)   // producers of typed project events
+//   await app.realtime.publish(id, 'vibecode_response', payload)   // producers of typed events
 import os from 'os'
 import socketio from '@feathersjs/socketio'
 import { createAdapter } from '@socket.io/redis-adapter'
@@ -12,16 +12,21 @@ import { createClient } from 'redis'
 import type { Server, ServerOptions } from 'socket.io'
 import type { Application, NextFunction } from '../declarations'
 import { ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
+import { GeneralError } from '@feathersjs/errors'
+import type { Socket } from 'socket.io'
 import { ConnectionTracker } from './connections'
 import { createRoomDispatcher } from './dispatch'
-import type { HeartbeatEvent, ProjectEventInput, ProjectEventName, ProjectEvents } from './events'
-import { CONTROL_EVENTS } from './events'
+import type { EventLog } from './event-log'
+import type { HeartbeatEvent, ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
+import { CONTROL_EVENTS, VOLATILE_EVENTS } from './events'
 import { Heartbeat } from './heartbeat'
+import { KeyedQueue } from './keyed-queue'
 import { RoomChannel, RoomTarget, projectIdOfRoom, projectRoom } from './rooms'
 import { ConnectionsService, SubscriptionService } from './services'
-import { Subscriptions, type ProjectExists } from './subscriptions'
+import { Subscriptions, type JoinResult, type ProjectExists } from './subscriptions'
 
 export * from './events'
+export { KnexEventLog, type EventLog } from './event-log'
 export { RoomChannel, RoomTarget, projectRoom, projectIdOfRoom } from './rooms'
 
 declare module '@feathersjs/feathers/lib/declarations' {
@@ -44,6 +49,10 @@ export interface RealtimeOptions {
   origins: string[]
   /** Rejects when a project does not exist (NotFound). */
   projectExists: ProjectExists
+  /** Where project events are numbered and kept for resume; without one, events carry no seq. */
+  eventLog?: EventLog
+  /** How often the event log is pruned (retention and cap live in the log). */
+  pruneIntervalMs?: number
   instanceId?: string
   redisUrl?: string
   redisPrefix?: string
@@ -63,10 +72,15 @@ export class Realtime {
   private readonly cluster: ClusterCounter
   private readonly startedAt = Date.now()
   private redis?: { pub: RedisClient; sub: RedisClient }
+  /** One lane per project: seq order = log order = wire order; replays are not overtaken. */
+  private readonly lanes = new KeyedQueue<number>()
+  private pruneTimer?: NodeJS.Timeout
 
   constructor(readonly options: RealtimeOptions) {
     this.instance = options.instanceId ?? `${os.hostname()}:${process.pid}`
-    this.subscriptions = new Subscriptions(options.projectExists)
+    this.subscriptions = new Subscriptions(options.projectExists, (socket, projectId, since) =>
+      this.joinProject(socket, projectId, since)
+    )
     this.cluster = new ClusterCounter(() => this.localSnapshot())
     this.heartbeat = new Heartbeat({
       intervalMs: options.heartbeatIntervalMs,
@@ -82,11 +96,94 @@ export class Realtime {
     return new RoomChannel(new RoomTarget(projectRoom(projectId), close), this.tracker.socketOf)
   }
 
-  /** The broadcast API: one typed event to everyone subscribed to the project, on every instance. */
-  publish<K extends ProjectEventName>(projectId: number, type: K, payload: ProjectEventInput<K>): ProjectEvents[K] {
+  /**
+   * The broadcast API: one typed event to everyone subscribed to the project, on every instance.
+   * Logged events resolve with their seq once logged and sent; volatile ones (token_usage,
+   * test_output) are sent at once, without a seq.
+   */
+  publish<K extends ProjectEventName>(
+    projectId: number,
+    type: K,
+    payload: ProjectEventInput<K>
+  ): Promise<ProjectEvents[K] & Partial<Sequenced>> {
     const event = { ...payload, type, project_id: projectId } as unknown as ProjectEvents[K]
-    this.io?.to(projectRoom(projectId)).emit(type, event)
-    return event
+    return this.deliver(projectId, type, event)
+  }
+
+  /** Where the room dispatcher sends service events: project rooms are logged, others are not. */
+  sendToRooms(targets: RoomTarget[], eventName: string, payload: unknown) {
+    for (const target of targets) {
+      const projectId = projectIdOfRoom(target.room)
+      const sent =
+        projectId === null
+          ? Promise.resolve(this.io?.to(target.room).emit(eventName, payload))
+          : this.deliver(projectId, eventName, payload)
+      sent
+        .then(() => target.closeAfterSend && this.io?.in(target.room).socketsLeave(target.room))
+        .catch((error) => this.options.log?.(`'${eventName}' to ${target.room} failed: ${String(error)}`))
+    }
+  }
+
+  /**
+   * Numbers, logs and broadcasts one project event: one encode, one adapter broadcast. An event
+   * that cannot be logged is not sent (every seq a client sees can be replayed).
+   */
+  deliver<T>(projectId: number, eventName: string, payload: T): Promise<T & Partial<Sequenced>> {
+    const room = projectRoom(projectId)
+    const log = this.options.eventLog
+    if (!log || VOLATILE_EVENTS.has(eventName)) {
+      this.io?.to(room).emit(eventName, payload)
+      return Promise.resolve(payload as T & Partial<Sequenced>)
+    }
+    return this.lanes.run(projectId, async () => {
+      const seq = await log.append(projectId, eventName, payload)
+      const sequenced = { ...payload, seq }
+      this.io?.to(room).emit(eventName, sequenced)
+      return sequenced
+    })
+  }
+
+  /**
+   * Joins a socket to a project room. With `since`, first replays every logged event after it to
+   * this socket, in order. It runs in the project's lane, so no event of this instance can slip
+   * between the replay and the live stream; the socket joins before the replay is read, so an event
+   * another instance publishes meanwhile is not lost either (it may arrive twice - the typed client
+   * drops duplicates by seq).
+   */
+  async joinProject(socket: Socket, projectId: number, since: number | undefined): Promise<JoinResult> {
+    const log = this.options.eventLog
+    return this.lanes.run(projectId, async () => {
+      // The project lookup was asynchronous: a socket that left meanwhile must not re-enter a room
+      // (the adapter would keep an entry for a socket that no longer exists).
+      if (!socket.connected) throw new GeneralError('The socket disconnected before the subscription completed')
+      socket.join(projectRoom(projectId))
+      if (!log) return {}
+      const { latest, pruned } = await log.state(projectId)
+      if (since === undefined) return { seq: latest }
+      if (since < pruned || since > latest) return { seq: latest, recovered: false, replayed: 0 }
+      let replayed = 0
+      for (let after = since; after < latest; ) {
+        const page = await log.read(projectId, after, 500)
+        if (page.length === 0) break
+        for (const entry of page) {
+          if (entry.seq > latest) break
+          socket.emit(entry.event, { ...entry.payload, seq: entry.seq })
+          replayed++
+        }
+        after = page[page.length - 1].seq
+      }
+      return { seq: latest, recovered: true, replayed }
+    })
+  }
+
+  /** Starts the background pruning of the event log. */
+  startPruning() {
+    const log = this.options.eventLog
+    if (!log || this.pruneTimer) return
+    const prune = () => log.prune().catch((error) => this.options.log?.(`event log pruning failed: ${String(error)}`))
+    void prune()
+    this.pruneTimer = setInterval(prune, this.options.pruneIntervalMs ?? 60_000)
+    this.pruneTimer.unref()
   }
 
   localSnapshot(): InstanceSnapshot {
@@ -162,6 +259,8 @@ export class Realtime {
    */
   async close() {
     this.heartbeat.stop()
+    clearInterval(this.pruneTimer)
+    this.pruneTimer = undefined
     const io = this.io
     if (io) {
       // WebSocket connections and pending long-polling requests alike.
@@ -191,7 +290,7 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
     )
   )
   // Room channels are sent here; Feathers' own dispatcher still handles ordinary channels.
-  app.on('publish', createRoomDispatcher(() => rt.io))
+  app.on('publish', createRoomDispatcher((targets, eventName, payload) => rt.sendToRooms(targets, eventName, payload)))
 
   app.use('subscriptions', new SubscriptionService(rt), { methods: ['find', 'create', 'remove'], events: [] })
   app.use('connections', new ConnectionsService(rt), { methods: ['find'], events: [] })
@@ -202,6 +301,7 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
         await rt.connectRedis()
         await next()
         rt.heartbeat.start()
+        rt.startPruning()
       }
     ],
     teardown: [

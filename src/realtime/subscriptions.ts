@@ -48,20 +48,36 @@ export function errorPayload(error: unknown): ErrorPayload {
 
 export const errorAck = (error: unknown): ErrorAck => ({ ok: false, error: errorPayload(error) })
 
+/** `since` of a subscribe payload: absent, or the non-negative integer seq the client has. */
+export function parseSince(payload: unknown): number | undefined {
+  const since = (payload as { since?: unknown }).since
+  if (since === undefined || since === null) return undefined
+  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
+    throw new BadRequest(`since must be a non-negative integer seq, got ${describe(since)}`, { since })
+  }
+  return since
+}
+
 export type ProjectExists = (projectId: number) => Promise<void>
 
+/** What joining a room (and replaying after `since`) reports back for the ack. */
+export type JoinResult = Pick<SubscriptionOk, 'seq' | 'recovered' | 'replayed'>
+
+/** Puts the socket in the project's room, replaying logged events after `since` first. */
+export type JoinProject = (socket: Socket, projectId: number, since: number | undefined) => Promise<JoinResult>
+
 export class Subscriptions {
-  constructor(private readonly assertProjectExists: ProjectExists) {}
+  constructor(
+    private readonly assertProjectExists: ProjectExists,
+    private readonly join: JoinProject
+  ) {}
 
   async subscribe(socket: Socket, payload: unknown): Promise<SubscriptionOk> {
     const projectId = parseProjectId(payload, CONTROL_EVENTS.subscribe)
+    const since = parseSince(payload)
     await this.assertProjectExists(projectId)
-    // The lookup was asynchronous: a socket that left meanwhile must not re-enter a room (the
-    // adapter would keep an entry for a socket that no longer exists).
-    if (!socket.connected) throw new GeneralError('The socket disconnected before the subscription completed')
-    const room = projectRoom(projectId)
-    socket.join(room)
-    return { ok: true, project_id: projectId, room, subscribed: true }
+    const joined = await this.join(socket, projectId, since)
+    return { ok: true, project_id: projectId, room: projectRoom(projectId), subscribed: true, ...joined }
   }
 
   unsubscribe(socket: Socket, payload: unknown): SubscriptionOk {

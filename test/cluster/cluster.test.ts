@@ -1,9 +1,8 @@
-// Two instances behind the socket.io Redis adapter (needs REDIS_URL; `npm run test:cluster`,
-// run by .ci/run): room events reach subscribers on every instance, counts are sums.
+// Two instances behind the socket.io Redis adapter, sharing one PostgreSQL database - the
+// scale-out deployment (`REDIS_URL=… DATABASE_URL=postgres://… npm run test:cluster`, run by
+// .ci/run): room events reach subscribers on every instance, counts are sums, seqs stay one
+// sequence per project.
 import assert from 'assert'
-import fs from 'fs'
-import os from 'os'
-import path from 'path'
 import {
   connected,
   createProject,
@@ -16,23 +15,26 @@ import {
   waitForEvent
 } from '../helpers'
 import type { TestServer } from '../helpers'
+import { createClient } from '../../src/client'
 
 const redisUrl = process.env.REDIS_URL
+const databaseUrl = process.env.DATABASE_URL
 
 describe('cluster over Redis', function () {
   let a: TestServer
   let b: TestServer
-  let dir: string
 
   before(function () {
     if (!redisUrl) throw new Error('REDIS_URL is not set: the cluster suite needs a Redis server (see .ci/run)')
+    // SQLite is the single-process default: two instances writing one SQLite file from one process
+    // block each other (better-sqlite3 waits for the lock synchronously).
+    if (!databaseUrl?.startsWith('postgres')) throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
   })
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vibecode-cluster-'))
     // Both instances share one database and one Redis prefix of their own.
     const shared = {
-      database: process.env.DATABASE_URL ?? `sqlite:${path.join(dir, 'db.sqlite')}`,
+      database: databaseUrl,
       redisUrl,
       redisPrefix: `vibecode-test-${process.pid}-${Date.now()}`,
       heartbeatIntervalMs: 100
@@ -44,7 +46,6 @@ describe('cluster over Redis', function () {
   afterEach(async () => {
     await a?.stop()
     await b?.stop()
-    fs.rmSync(dir, { recursive: true, force: true })
   })
 
   it('an event published on one instance reaches subscribers on the other, once', async () => {
@@ -59,8 +60,8 @@ describe('cluster over Redis', function () {
     const session = await createSession(a, project.id)
     const message = (await a.http.post(`/sessions/${session.id}/messages`, { prompt: 'across instances' })).data
     const [fromA, fromB] = await received
-    assert.deepStrictEqual(fromA, message)
-    assert.deepStrictEqual(fromB, message)
+    assert.deepStrictEqual(fromA, { ...message, seq: fromA.seq })
+    assert.deepStrictEqual(fromB, fromA)
 
     const usage = waitForEvent(onA, 'token_usage')
     b.app.realtime.publish(project.id, 'token_usage', {
@@ -74,6 +75,35 @@ describe('cluster over Redis', function () {
     assert.strictEqual((await usage).total_tokens, 7)
     await sleep(50)
     assert.strictEqual(eventsB.filter((e) => e.event === 'messages created').length, 1)
+  })
+
+  it('both instances publishing to one project: one seq sequence, and the typed client gets it all in order', async () => {
+    const project = await createProject(a)
+    const socket = await connected(b.socket())
+    const client = createClient(socket, { logger: { debug: () => undefined, warn: () => undefined }, gapTimeoutMs: 200 })
+    const names: string[] = []
+    const seqs: number[] = []
+    client.rooms.on('test_result', (event) => {
+      names.push(event.name)
+      seqs.push(event.seq!)
+    })
+    await client.rooms.subscribe(project.id)
+    const publish = (server: TestServer, name: string) =>
+      server.app.realtime.publish(project.id, 'test_result', { run_id: 1, name, ok: true, skipped: false })
+    const sent = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => [publish(a, `a${i}`), publish(b, `b${i}`)]).flat()
+    )
+    // The two instances never handed out the same seq.
+    const sentSeqs = sent.map((event) => event.seq!).sort((x, y) => x - y)
+    assert.deepStrictEqual(sentSeqs, Array.from({ length: 200 }, (_, i) => i + 2))
+    await until(() => seqs.length >= 200, 'all 200 arrived', 10_000)
+    await sleep(100)
+    assert.deepStrictEqual(seqs, sentSeqs)
+    // Each instance's own events kept their order.
+    for (const prefix of ['a', 'b']) {
+      const mine = names.filter((name) => name.startsWith(prefix))
+      assert.deepStrictEqual(mine, Array.from({ length: 100 }, (_, i) => `${prefix}${i}`))
+    }
   })
 
   it('keeps projects apart across instances', async () => {

@@ -78,8 +78,10 @@ check("POST /sessions/:id/messages answers 201", r.status_code == 201, r.text)
 message = r.json()
 check("both subscribers get 'messages created'",
       wait_until(lambda: one.named("messages created") and two.named("messages created")))
-check("the two payloads are identical and equal the stored message",
-      one.named("messages created")[:1] == two.named("messages created")[:1] == [message])
+first = one.named("messages created")[0]
+check("the two payloads are identical and equal the stored message plus its seq",
+      one.named("messages created")[:1] == two.named("messages created")[:1] == [{**message, "seq": first.get("seq")}]
+      and isinstance(first.get("seq"), int), str(first))
 time.sleep(0.2)
 check("the subscriber of another project gets nothing of this one",
       [e for e, p in other.events if e != "heartbeat"] == [], str(other.events))

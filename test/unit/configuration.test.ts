@@ -13,7 +13,10 @@ const valid = {
   database: 'sqlite:data/x.sqlite',
   heartbeatIntervalMs: 30000,
   paginate: { default: 50, max: 500 },
-  redisPrefix: 'vibecode'
+  redisPrefix: 'vibecode',
+  eventRetentionMs: 86400000,
+  eventLogMaxPerProject: 10000,
+  eventLogPruneIntervalMs: 60000
 }
 
 describe('unit: configuration', () => {
