@@ -10,6 +10,7 @@ import { KnexEventLog, realtime } from './realtime'
 import { projectExistsVia } from './realtime/subscriptions'
 import { services } from './services'
 import { channels } from './channels'
+import { debug } from './debug'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
@@ -21,6 +22,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.use(httpErrors())
   app.use(parseAuthentication())
   app.use(bodyParser())
+  app.configure(debug)
   app.configure(rest())
 
   // The database first: its setup hook (migrations) then runs before the realtime plugin's.
