@@ -150,6 +150,29 @@ async function main() {
     return ['the client reconnected on a new socket id', 'it was re-subscribed and received the next project event']
   })
 
+  await scenario('resume', 'A raw client misses events while away and resumes with `since`: replay in order, then live.', async (t, server) => {
+    const project = (await t.http(server, 'post', '/projects', { name: 'resume' })).data
+    const session = (await t.http(server, 'post', `/projects/${project.id}/sessions`)).data
+    let socket = await connected(server.socket())
+    const first: any = await t.emit('client', socket, 'subscribe', { project_id: project.id })
+    const lastSeq = first.seq
+    socket.disconnect()
+    t.log('client', 'disconnect', { last_seq: lastSeq })
+    for (const prompt of ['missed 1', 'missed 2', 'missed 3']) {
+      await t.http(server, 'post', `/sessions/${session.id}/messages`, { prompt })
+    }
+    socket = await connected(server.socket())
+    t.watch('client', socket)
+    const ack: any = await t.emit('client', socket, 'subscribe', { project_id: project.id, since: lastSeq })
+    assert.strictEqual(ack.recovered, true)
+    assert.strictEqual(ack.replayed, 3)
+    const live = waitForEvent(socket, 'messages created')
+    await t.http(server, 'post', `/sessions/${session.id}/messages`, { prompt: 'live' })
+    const liveEvent = await live
+    assert.strictEqual(liveEvent.seq, ack.seq + 1)
+    return [`resumed from seq ${lastSeq}: ${ack.replayed} events replayed before the ack (recovered: true)`, `the next live event had seq ${liveEvent.seq}`]
+  })
+
   await scenario('bad-input', 'Malformed subscribe payloads get error acks; the socket and server keep working.', async (t, server) => {
     const project = (await t.http(server, 'post', '/projects', { name: 'bad input' })).data
     const socket = await connected(server.socket())

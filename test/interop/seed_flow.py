@@ -33,22 +33,32 @@ def wait_until(predicate, timeout=5.0):
 
 
 class Client:
-    """A raw socket.io client that follows one project, re-subscribing on every connect."""
+    """A raw socket.io client that follows one project: on every connect it subscribes again,
+    with `since` = the highest seq it has handled, as the README says."""
 
     def __init__(self, project_id):
         self.sio = socketio.Client(reconnection=False)
         self.project_id = project_id
         self.events = []
         self.acks = []
+        self.last_seq = None
         self.lock = threading.Lock()
 
         @self.sio.on("connect")
         def on_connect():
-            self.acks.append(self.sio.call("subscribe", {"project_id": self.project_id}))
+            request = {"project_id": self.project_id}
+            if self.last_seq is not None:
+                request["since"] = self.last_seq
+            self.acks.append(self.sio.call("subscribe", request))
 
         @self.sio.on("*")
         def on_any(event, payload):
             with self.lock:
+                seq = payload.get("seq") if isinstance(payload, dict) else None
+                if isinstance(seq, int):
+                    if self.last_seq is not None and seq <= self.last_seq:
+                        return  # already handled
+                    self.last_seq = seq
                 self.events.append((event, payload))
 
     def named(self, event):
@@ -70,7 +80,9 @@ session = r.json()
 
 one, two, other = Client(project_a["id"]).connect(), Client(project_a["id"]).connect(), Client(project_b["id"]).connect()
 check("subscribe acks ok with the room", wait_until(lambda: all(c.acks for c in (one, two, other)))
-      and one.acks[0] == {"ok": True, "project_id": project_a["id"], "room": f"project:{project_a['id']}", "subscribed": True},
+      and {k: one.acks[0].get(k) for k in ("ok", "project_id", "room", "subscribed")}
+      == {"ok": True, "project_id": project_a["id"], "room": f"project:{project_a['id']}", "subscribed": True}
+      and isinstance(one.acks[0].get("seq"), int),
       str(one.acks))
 
 r = http.post(f"/sessions/{session['session_id']}/messages", json={"prompt": "Add a new feature"})
@@ -97,6 +109,19 @@ bad = one.sio.call("subscribe", {"project_id": "not a number"})
 check("a bad payload gets an error ack", bad["ok"] is False and bad["error"]["code"] == 400, str(bad))
 missing = one.sio.call("subscribe", {"project_id": 987654321})
 check("an unknown project gets a 404 error ack", missing["ok"] is False and missing["error"]["code"] == 404, str(missing))
+
+# Resume: `two` goes away, three messages are posted, `two` comes back with `since`.
+two.sio.disconnect()
+missed = [http.post(f"/sessions/{session['session_id']}/messages", json={"prompt": f"missed {i}"}).json() for i in range(3)]
+two.connect()
+check("a resumed subscribe acks recovered with the replay count",
+      wait_until(lambda: len(two.acks) == 2) and two.acks[1].get("recovered") is True and two.acks[1].get("replayed") == 3,
+      str(two.acks[-1:]))
+check("the missed messages arrive in order, once",
+      wait_until(lambda: len(two.named("messages created")) == 4)
+      and [m["prompt"] for m in two.named("messages created")[1:]] == ["missed 0", "missed 1", "missed 2"]
+      and [m["id"] for m in two.named("messages created")[1:]] == [m["id"] for m in missed],
+      str([m.get("prompt") for m in two.named("messages created")]))
 
 report = http.get("/connections").json()
 check("GET /connections counts 3 and the rooms",
