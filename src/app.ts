@@ -11,6 +11,7 @@ import { projectExistsVia } from './realtime/subscriptions'
 import { services } from './services'
 import { channels } from './channels'
 import { debug } from './debug'
+import { vibecode } from './vibecode'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
@@ -45,6 +46,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   )
   app.configure(services)
   app.configure(channels)
+  app.configure(vibecode(settings))
 
   return app
 }

@@ -67,6 +67,7 @@ export interface RoomEvents extends ProjectEvents {
   'sessions created': Session
   'sessions removed': Session
   'messages created': Message
+  'messages patched': Message
   'messages removed': Message
 }
 

@@ -22,6 +22,20 @@ export const configurationSchema = Type.Object(
       default: Type.Integer({ minimum: 1 }),
       max: Type.Integer({ minimum: 1 })
     }),
+    // Vibecode responses: the model provider and the job queue (src/vibecode).
+    vibecodeProvider: Type.Optional(Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('simulated')])),
+    vibecodeMaxTokens: Type.Integer({ minimum: 1 }),
+    vibecodeTimeoutMs: Type.Integer({ minimum: 100 }),
+    vibecodeMaxRetries: Type.Integer({ minimum: 0, maximum: 10 }),
+    vibecodeConcurrency: Type.Integer({ minimum: 1, maximum: 100 }),
+    vibecodeQueueMax: Type.Integer({ minimum: 1 }),
+    simulatedTokensPerSecond: Type.Integer({ minimum: 1 }),
+    anthropicApiKey: Type.Optional(Type.String({ minLength: 1 })),
+    anthropicBaseUrl: Type.Optional(Type.String({ pattern: '^https?://.+' })),
+    anthropicModel: Type.String({ minLength: 1 }),
+    openaiApiKey: Type.Optional(Type.String({ minLength: 1 })),
+    openaiBaseUrl: Type.Optional(Type.String({ pattern: '^https?://.+' })),
+    openaiModel: Type.String({ minLength: 1 }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     // Deployments sharing one Redis keep apart by prefix (the adapter's channel names start with it).
     redisPrefix: Type.String({ minLength: 1, maxLength: 100 }),
@@ -42,6 +56,17 @@ const ENV_NAMES: Record<string, string> = {
   eventRetentionMs: 'EVENT_RETENTION_MS',
   eventLogMaxPerProject: 'EVENT_LOG_MAX_PER_PROJECT',
   eventLogPruneIntervalMs: 'EVENT_LOG_PRUNE_INTERVAL_MS',
+  vibecodeProvider: 'VIBECODE_PROVIDER',
+  vibecodeMaxTokens: 'VIBECODE_MAX_TOKENS',
+  vibecodeTimeoutMs: 'VIBECODE_TIMEOUT_MS',
+  vibecodeMaxRetries: 'VIBECODE_MAX_RETRIES',
+  vibecodeConcurrency: 'VIBECODE_CONCURRENCY',
+  vibecodeQueueMax: 'VIBECODE_QUEUE_MAX',
+  simulatedTokensPerSecond: 'SIMULATED_TOKENS_PER_SECOND',
+  anthropicBaseUrl: 'ANTHROPIC_BASE_URL',
+  anthropicModel: 'ANTHROPIC_MODEL',
+  openaiBaseUrl: 'OPENAI_BASE_URL',
+  openaiModel: 'OPENAI_MODEL',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'REDIS_PREFIX',
   instanceId: 'INSTANCE_ID'
@@ -77,7 +102,20 @@ const integerString = /^\s*-?\d+\s*$/
 /** Environment values are strings: turn the ones that stand for numbers or lists into them. */
 export function normalizeConfiguration(raw: Record<string, unknown>): Record<string, unknown> {
   const result = { ...raw }
-  for (const key of ['port', 'heartbeatIntervalMs', 'eventRetentionMs', 'eventLogMaxPerProject', 'eventLogPruneIntervalMs']) {
+  const integers = [
+    'port',
+    'heartbeatIntervalMs',
+    'eventRetentionMs',
+    'eventLogMaxPerProject',
+    'eventLogPruneIntervalMs',
+    'vibecodeMaxTokens',
+    'vibecodeTimeoutMs',
+    'vibecodeMaxRetries',
+    'vibecodeConcurrency',
+    'vibecodeQueueMax',
+    'simulatedTokensPerSecond'
+  ]
+  for (const key of integers) {
     const value = result[key]
     if (typeof value === 'string' && integerString.test(value)) result[key] = Number(value)
   }
@@ -87,7 +125,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
       .map((origin) => origin.trim())
       .filter(Boolean)
   }
-  for (const key of ['redisUrl', 'instanceId']) {
+  for (const key of ['redisUrl', 'instanceId', 'vibecodeProvider', 'anthropicApiKey', 'anthropicBaseUrl', 'openaiApiKey', 'openaiBaseUrl']) {
     if (result[key] === '' || result[key] === null) delete result[key]
   }
   return result
@@ -100,7 +138,8 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
     (validateSchema.errors ?? []).map((problem) => {
       const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
       const env = ENV_NAMES[key] ? ` (${ENV_NAMES[key]})` : ''
-      const value = key in settings ? `, got ${JSON.stringify(settings[key])}` : ''
+      // Secrets are never echoed.
+      const value = key in settings && !/ApiKey$/.test(key) ? `, got ${JSON.stringify(settings[key])}` : ''
       const message = (problem.keyword === 'pattern' && PATTERN_MESSAGES[key]) || problem.message
       return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}`
     })

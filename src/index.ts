@@ -2,6 +2,7 @@
 import { createApp } from './app'
 import { ConfigurationError } from './configuration'
 import { startServer } from './http'
+import { describeProvider } from './vibecode'
 
 async function main() {
   const app = createApp()
@@ -13,6 +14,8 @@ async function main() {
     `vibecode-realtime listening on http://${where} (database ${database}, heartbeat ${app.get('heartbeatIntervalMs')} ms` +
       `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
   )
+
+  console.info(describeProvider(app.vibecode))
 
   let stopping = false
   const stop = async (signal: string) => {

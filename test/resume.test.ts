@@ -56,9 +56,9 @@ describe('event log and resume', () => {
 
   it('subscribe with since replays what was missed, in order, then live events follow', async () => {
     const project = await createProject(server)
-    const session = await createSession(server, project.id) // seq 2
-    await server.http.post(`/sessions/${session.id}/messages`, { prompt: 'one' }) // seq 3
-    await server.http.post(`/sessions/${session.id}/messages`, { prompt: 'two' }) // seq 4
+    const first = await createSession(server, project.id) // seq 2
+    const second = await createSession(server, project.id) // seq 3
+    const third = await createSession(server, project.id) // seq 4
 
     const socket = await connected(server.socket())
     const received: [string, any][] = []
@@ -75,14 +75,15 @@ describe('event log and resume', () => {
     })
     // The replayed events came before the ack, as they were first sent.
     assert.deepStrictEqual(
-      received.map(([event, payload]) => [event, payload.seq, payload.prompt]),
+      received.map(([event, payload]) => [event, payload.seq, payload.id]),
       [
-        ['messages created', 3, 'one'],
-        ['messages created', 4, 'two']
+        ['sessions created', 3, second.id],
+        ['sessions created', 4, third.id]
       ]
     )
-    const live = waitForEvent(socket, 'messages created')
-    await server.http.post(`/sessions/${session.id}/messages`, { prompt: 'three' })
+    assert.ok(first.id < second.id)
+    const live = waitForEvent(socket, 'sessions created')
+    await createSession(server, project.id)
     assert.strictEqual((await live).seq, 5)
   })
 
@@ -173,14 +174,18 @@ describe('event log and resume', () => {
     async function typedSubscriber(target: TestServer, projectId: number, options: Partial<{ reconnectionDelay: number }> = {}) {
       const socket = await connected(target.socket({ reconnectionDelay: options.reconnectionDelay ?? 50 }))
       const client = createClient(socket, { logger: quiet, gapTimeoutMs: 300 })
+      // Every logged event of the project (messages, their status patches, vibecode responses).
       const seqs: number[] = []
       const prompts: string[] = []
-      client.rooms.on('messages created', (message) => {
-        seqs.push(message.seq!)
-        prompts.push(message.prompt)
+      let responses = 0
+      await client.rooms.subscribe(projectId, {
+        onEvent: (event, payload) => {
+          if (typeof payload.seq === 'number') seqs.push(payload.seq)
+          if (event === 'messages created') prompts.push(payload.prompt)
+          if (event === 'vibecode_response') responses++
+        }
       })
-      await client.rooms.subscribe(projectId)
-      return { socket, client, seqs, prompts }
+      return { socket, client, seqs, prompts, responses: () => responses }
     }
 
     async function postMessages(target: TestServer, sessionId: number, from: number, count: number) {
@@ -207,12 +212,13 @@ describe('event log and resume', () => {
         await until(() => subscriber.prompts.length >= 120, '120 arrived', 10_000)
         cut(server, subscriber.socket)
         await posting
-        await until(() => subscriber.prompts.length >= 200, 'all 200 arrived', 10_000)
+        await until(() => subscriber.responses() >= 200, 'all 200 messages and their answers arrived', 20_000)
         await sleep(100)
         assert.deepStrictEqual(subscriber.prompts, names(0, 200))
+        // Every logged event, messages and their answers' events alike: no gap, no duplicate.
         const seqs = subscriber.seqs
-        assert.deepStrictEqual(seqs, range(seqs[0], seqs[0] + 199))
-        assert.strictEqual(subscriber.client.rooms.lastSeq(project.id), seqs[199])
+        assert.deepStrictEqual(seqs, range(seqs[0], seqs[seqs.length - 1]))
+        assert.strictEqual(subscriber.client.rooms.lastSeq(project.id), seqs[seqs.length - 1])
       })
     }
 
@@ -230,9 +236,11 @@ describe('event log and resume', () => {
         second = await startTestServer({ database, port: first.port })
         // These are posted while the client is still away (it retries after 300 ms).
         await postMessages(second, session.id, 50, 150)
-        await until(() => subscriber.prompts.length >= 200, 'all 200 arrived', 10_000)
+        await until(() => subscriber.prompts.length >= 200, 'all 200 arrived', 20_000)
         await sleep(100)
         assert.deepStrictEqual(subscriber.prompts, names(0, 200))
+        const seqs = subscriber.seqs
+        assert.deepStrictEqual(seqs, range(seqs[0], seqs[seqs.length - 1]))
         subscriber.socket.disconnect()
       } finally {
         first.stop = async () => undefined

@@ -107,6 +107,8 @@ export interface VibecodeErrorEvent extends ProjectEventBase {
   type: 'vibecode_error'
   session_id: number
   message_id: number
+  provider: string
+  /** code: rate_limited | provider_error | timeout | stream_broken | no_diff | interrupted | internal */
   error: { code: string; message: string }
 }
 

@@ -104,7 +104,8 @@ export class Realtime {
   publish<K extends ProjectEventName>(
     projectId: number,
     type: K,
-    payload: ProjectEventInput<K>
+    // NoInfer: the event name alone decides the payload type.
+    payload: NoInfer<ProjectEventInput<K>>
   ): Promise<ProjectEvents[K] & Partial<Sequenced>> {
     const event = { ...payload, type, project_id: projectId } as unknown as ProjectEvents[K]
     return this.deliver(projectId, type, event)

@@ -64,6 +64,7 @@ describe('debug page in a browser', function () {
     await server.app.realtime.publish(project.id, 'vibecode_error', {
       session_id: session.id,
       message_id: message.id,
+      provider: 'simulated',
       error: { code: 'demo', message: 'shown too' }
     })
     const typed = await page.waitForSelector('li[data-event="vibecode_error"]')

@@ -19,15 +19,16 @@ export function broadcastTypes() {
   realtime.publish(1, 'token_used', {})
   // @ts-expect-error missing fields of a test_completed payload
   realtime.publish(1, 'test_completed', { run_id: 1 })
-  // @ts-expect-error type and project_id are filled in by publish, not passed
-  realtime.publish(1, 'vibecode_error', { type: 'vibecode_error', session_id: 1, message_id: 1, error: { code: 'x', message: 'y' } })
+  // @ts-expect-error an error event needs its error
+  realtime.publish(1, 'vibecode_error', { session_id: 1, message_id: 1, provider: 'p' })
 }
 
 export async function clientTypes() {
   client.rooms.on('messages created', (message) => message.prompt.toUpperCase())
   client.rooms.on('vibecode_response', (event) => event.token_usage.total_tokens.toFixed())
-  // @ts-expect-error a message has no patch
-  client.rooms.on('messages created', (message) => message.patch)
+  client.rooms.on('messages patched', (message) => message.patch?.length)
+  // @ts-expect-error a message has no `diff` (its patch is `patch`)
+  client.rooms.on('messages created', (message) => message.diff)
   client.rooms.onHeartbeat((beat) => beat.connections.toFixed())
   const ack = await client.rooms.subscribe(1)
   const room: string = ack.room

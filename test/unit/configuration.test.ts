@@ -16,7 +16,15 @@ const valid = {
   redisPrefix: 'vibecode',
   eventRetentionMs: 86400000,
   eventLogMaxPerProject: 10000,
-  eventLogPruneIntervalMs: 60000
+  eventLogPruneIntervalMs: 60000,
+  vibecodeMaxTokens: 4096,
+  vibecodeTimeoutMs: 120000,
+  vibecodeMaxRetries: 2,
+  vibecodeConcurrency: 4,
+  vibecodeQueueMax: 1000,
+  simulatedTokensPerSecond: 60,
+  anthropicModel: 'claude-sonnet-4-5',
+  openaiModel: 'gpt-4o-mini'
 }
 
 describe('unit: configuration', () => {
