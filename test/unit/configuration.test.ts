@@ -23,7 +23,7 @@ const valid = {
   vibecodeConcurrency: 4,
   vibecodeQueueMax: 1000,
   simulatedTokensPerSecond: 60,
-  anthropicModel: 'claude-sonnet-4-5',
+  anthropicModel: 'claude-sonnet-5-5',
   openaiModel: 'gpt-4o-mini'
 }
 

@@ -26,7 +26,8 @@ export class AnthropicProvider implements Provider {
       apiKey: options.apiKey ?? 'missing',
       baseURL: options.baseURL,
       maxRetries: options.maxRetries,
-      timeout: options.timeoutMs
+      // The job's own deadline (an abort) decides; the SDK's timeout is only a backstop.
+      timeout: options.timeoutMs * 2 + 1000
     })
   }
 
@@ -69,6 +70,8 @@ export class AnthropicProvider implements Provider {
     } catch (error) {
       throw toFailure(error, 'anthropic', signal)
     }
+    // An aborted stream can end quietly: the deadline is the reason, not a broken stream.
+    if (signal.aborted) throw toFailure(signal.reason, 'anthropic', signal)
     if (!stopped) throw new VibecodeFailure('stream_broken', 'anthropic stream ended without message_stop')
     return { text, usage: usageOf(input, output), model }
   }

@@ -25,7 +25,8 @@ export class OpenAIProvider implements Provider {
       apiKey: options.apiKey ?? 'missing',
       baseURL: options.baseURL,
       maxRetries: options.maxRetries,
-      timeout: options.timeoutMs
+      // The job's own deadline (an abort) decides; the SDK's timeout is only a backstop.
+      timeout: options.timeoutMs * 2 + 1000
     })
   }
 
@@ -67,6 +68,8 @@ export class OpenAIProvider implements Provider {
     } catch (error) {
       throw toFailure(error, 'openai', signal)
     }
+    // An aborted stream can end quietly: the deadline is the reason, not a broken stream.
+    if (signal.aborted) throw toFailure(signal.reason, 'openai', signal)
     if (!finished) throw new VibecodeFailure('stream_broken', 'openai stream ended without a finish_reason')
     if (!usage) throw new VibecodeFailure('provider_error', 'openai stream carried no usage (stream_options.include_usage unsupported?)')
     return { text, usage: usageOf(usage.prompt_tokens, usage.completion_tokens), model }
