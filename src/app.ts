@@ -12,6 +12,7 @@ import { services } from './services'
 import { channels } from './channels'
 import { debug } from './debug'
 import { vibecode } from './vibecode'
+import { testRunner } from './testruns'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
@@ -47,6 +48,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.configure(services)
   app.configure(channels)
   app.configure(vibecode(settings))
+  app.configure(testRunner(settings))
 
   return app
 }

@@ -6,6 +6,7 @@ import type { Application } from './declarations'
 import type { Project } from './services/projects/projects.schema'
 import type { Session } from './services/sessions/sessions.schema'
 import type { Message } from './services/messages/messages.schema'
+import type { TestRun } from './services/test-runs/test-runs.schema'
 
 export const channels = (app: Application) => {
   const { realtime } = app
@@ -18,4 +19,5 @@ export const channels = (app: Application) => {
 
   app.service('sessions').publish((session) => realtime.projectChannel((session as Session).project_id))
   app.service('messages').publish((message) => realtime.projectChannel((message as Message).project_id))
+  app.service('test-runs').publish((run) => realtime.projectChannel((run as TestRun).project_id))
 }

@@ -23,6 +23,7 @@ import type { Message, SessionMessagesClientService } from './services/messages/
 import { projectClient } from './services/projects/projects.shared'
 import { sessionClient } from './services/sessions/sessions.shared'
 import { messageClient } from './services/messages/messages.shared'
+import { testRunClient } from './services/test-runs/test-runs.shared'
 
 export type * from './realtime/events'
 export { ProjectRooms, SubscriptionError } from './project-rooms'
@@ -79,6 +80,7 @@ export function createClient(socket: Socket, options: ProjectRoomsOptions = {}):
   client.configure(projectClient)
   client.configure(sessionClient)
   client.configure(messageClient)
+  client.configure(testRunClient)
   client.use('subscriptions', connection.service('subscriptions'), { methods: ['find', 'create', 'remove'] })
   client.rooms = new ProjectRooms(socket, options) as TypedProjectRooms
   // Nested routes: the server takes the parent id from the path, so the path is built here.

@@ -36,6 +36,12 @@ export const configurationSchema = Type.Object(
     openaiApiKey: Type.Optional(Type.String({ minLength: 1 })),
     openaiBaseUrl: Type.Optional(Type.String({ pattern: '^https?://.+' })),
     openaiModel: Type.String({ minLength: 1 }),
+    // Test runs (src/testruns): workspaces, allowed executables, limits.
+    testWorkspaceRoot: Type.String({ minLength: 1 }),
+    testCommandAllowlist: Type.Array(Type.String({ minLength: 1, pattern: '^[^/\\s]+$' })),
+    testRunTimeoutMs: Type.Integer({ minimum: 100 }),
+    testRunOutputMaxBytes: Type.Integer({ minimum: 1024 }),
+    testRunConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     // Deployments sharing one Redis keep apart by prefix (the adapter's channel names start with it).
     redisPrefix: Type.String({ minLength: 1, maxLength: 100 }),
@@ -67,6 +73,11 @@ const ENV_NAMES: Record<string, string> = {
   anthropicModel: 'ANTHROPIC_MODEL',
   openaiBaseUrl: 'OPENAI_BASE_URL',
   openaiModel: 'OPENAI_MODEL',
+  testWorkspaceRoot: 'TEST_WORKSPACE_ROOT',
+  testCommandAllowlist: 'TEST_COMMAND_ALLOWLIST',
+  testRunTimeoutMs: 'TEST_RUN_TIMEOUT_MS',
+  testRunOutputMaxBytes: 'TEST_RUN_OUTPUT_MAX_BYTES',
+  testRunConcurrency: 'TEST_RUN_CONCURRENCY',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'REDIS_PREFIX',
   instanceId: 'INSTANCE_ID'
@@ -113,17 +124,23 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
     'vibecodeMaxRetries',
     'vibecodeConcurrency',
     'vibecodeQueueMax',
-    'simulatedTokensPerSecond'
+    'simulatedTokensPerSecond',
+    'testRunTimeoutMs',
+    'testRunOutputMaxBytes',
+    'testRunConcurrency'
   ]
   for (const key of integers) {
     const value = result[key]
     if (typeof value === 'string' && integerString.test(value)) result[key] = Number(value)
   }
-  if (typeof result.origins === 'string') {
-    result.origins = result.origins
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean)
+  for (const key of ['origins', 'testCommandAllowlist']) {
+    const value = result[key]
+    if (typeof value === 'string') {
+      result[key] = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    }
   }
   for (const key of ['redisUrl', 'instanceId', 'vibecodeProvider', 'anthropicApiKey', 'anthropicBaseUrl', 'openaiApiKey', 'openaiBaseUrl']) {
     if (result[key] === '' || result[key] === null) delete result[key]

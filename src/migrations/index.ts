@@ -4,11 +4,13 @@ import type { Knex } from 'knex'
 import * as init from './20261125000000_projects_sessions_messages'
 import * as eventLog from './20261125010000_event_log'
 import * as messageAnswers from './20261125020000_message_answers'
+import * as testRuns from './20261125030000_test_runs'
 
 const migrations: Record<string, Knex.Migration> = {
   '20261125000000_projects_sessions_messages': init,
   '20261125010000_event_log': eventLog,
-  '20261125020000_message_answers': messageAnswers
+  '20261125020000_message_answers': messageAnswers,
+  '20261125030000_test_runs': testRuns
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

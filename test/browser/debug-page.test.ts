@@ -58,17 +58,17 @@ describe('debug page in a browser', function () {
     const row = await page.waitForSelector('li[data-event="messages created"]')
     assert.match((await row.textContent()) ?? '', /shown in the browser/)
     assert.strictEqual(await row.getAttribute('data-seq'), '3')
-    assert.ok(message.id)
 
-    // A typed event from the broadcast API shows up the same way.
-    await server.app.realtime.publish(project.id, 'vibecode_error', {
-      session_id: session.id,
-      message_id: message.id,
-      provider: 'simulated',
-      error: { code: 'demo', message: 'shown too' }
-    })
-    const typed = await page.waitForSelector('li[data-event="vibecode_error"]')
-    assert.strictEqual(await typed.getAttribute('data-seq'), '4')
+    // The message's answer (the simulated provider: nothing configured) arrives as a vibecode_response.
+    const response = await page.waitForSelector('li[data-event="vibecode_response"]', { timeout: 15_000 })
+    const text = (await response.textContent()) ?? ''
+    assert.match(text, new RegExp(`"message_id":${message.id}`))
+    assert.match(text, /"provider":"simulated"/)
+    assert.match(text, /"patch":"--- /)
+    const seq = Number(await response.getAttribute('data-seq'))
+    assert.ok(seq > 3)
+    // Live token usage showed up before it, without seq (volatile).
+    assert.ok((await page.$$('li[data-event="token_usage"]:not([data-seq])')).length > 0)
 
     // A second page counts in the heartbeat.
     const second = await browser.newPage()

@@ -24,7 +24,12 @@ const valid = {
   vibecodeQueueMax: 1000,
   simulatedTokensPerSecond: 60,
   anthropicModel: 'claude-sonnet-5-5',
-  openaiModel: 'gpt-4o-mini'
+  openaiModel: 'gpt-4o-mini',
+  testWorkspaceRoot: 'data/workspaces',
+  testCommandAllowlist: ['node'],
+  testRunTimeoutMs: 600000,
+  testRunOutputMaxBytes: 1048576,
+  testRunConcurrency: 2
 }
 
 describe('unit: configuration', () => {

@@ -9,10 +9,14 @@ import { now } from '../../hooks/timestamps'
 // At least one non-space character, at most 200.
 const projectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 
+// The project's test command: an argv array (never a shell string), e.g. ["node", "--test"].
+export const testCommandSchema = Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { minItems: 1, maxItems: 100 })
+
 export const projectSchema = Type.Object(
   {
     id: Type.Integer(),
     name: projectName,
+    test_command: Type.Union([testCommandSchema, Type.Null()]),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' })
   },
@@ -21,7 +25,10 @@ export const projectSchema = Type.Object(
 export type Project = Static<typeof projectSchema>
 export const projectResolver = resolve<Project, HookContext>({})
 
-export const projectDataSchema = Type.Object({ name: projectName }, { $id: 'ProjectData', additionalProperties: false })
+export const projectDataSchema = Type.Object(
+  { name: projectName, test_command: Type.Optional(Type.Union([testCommandSchema, Type.Null()])) },
+  { $id: 'ProjectData', additionalProperties: false }
+)
 export type ProjectData = Static<typeof projectDataSchema>
 export const projectDataValidator = getValidator(projectDataSchema, dataValidator)
 export const projectDataResolver = resolve<Project, HookContext>({ created_at: now, updated_at: now })
@@ -32,6 +39,15 @@ export const projectPatchValidator = getValidator(projectPatchSchema, dataValida
 export const projectPatchResolver = resolve<Project, HookContext>({ updated_at: now })
 
 export const projectQueryProperties = Type.Pick(projectSchema, ['id', 'name', 'created_at', 'updated_at'])
+
+/** test_command is stored as JSON text; clients see the array. */
+export const projectFromRow = (row: any): Project => ({
+  ...row,
+  test_command: typeof row.test_command === 'string' ? JSON.parse(row.test_command) : (row.test_command ?? null)
+})
+
+export const projectToRow = <T extends { test_command?: string[] | null }>(data: T) =>
+  data.test_command === undefined ? data : { ...data, test_command: data.test_command === null ? null : JSON.stringify(data.test_command) }
 export const projectQuerySchema = Type.Intersect(
   [querySyntax(projectQueryProperties), Type.Object({}, { additionalProperties: false })],
   { additionalProperties: false }

@@ -1,6 +1,6 @@
 // The projects service: REST /projects and the Feathers `projects` service.
 import { hooks as schemaHooks } from '@feathersjs/schema'
-import type { Application } from '../../declarations'
+import type { Application, HookContext } from '../../declarations'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { ProjectService, getOptions } from './projects.class'
 import {
@@ -8,13 +8,26 @@ import {
   projectDataValidator,
   projectPatchResolver,
   projectPatchValidator,
+  projectFromRow,
   projectQueryValidator,
-  projectResolver
+  projectResolver,
+  projectToRow
 } from './projects.schema'
 import { projectMethods, projectPath } from './projects.shared'
 
 export * from './projects.class'
 export * from './projects.schema'
+
+/** test_command goes to the database as JSON text (after validation) and comes back as an array. */
+const testCommandToRow = (context: HookContext) => {
+  if (context.data && !Array.isArray(context.data)) context.data = projectToRow(context.data)
+}
+const testCommandFromRow = (context: HookContext) => {
+  const result = context.result as any
+  if (Array.isArray(result)) context.result = result.map(projectFromRow)
+  else if (result && Array.isArray(result.data)) context.result = { ...result, data: result.data.map(projectFromRow) }
+  else if (result) context.result = projectFromRow(result)
+}
 
 export const projects = (app: Application) => {
   app.use(projectPath, new ProjectService(getOptions(app)), { methods: [...projectMethods], events: [] })
@@ -22,9 +35,10 @@ export const projects = (app: Application) => {
     around: { all: [schemaHooks.resolveResult(projectResolver)] },
     before: {
       all: [integerId, validateQueryWith(projectQueryValidator)],
-      create: [validateBody(projectDataValidator, 'project'), schemaHooks.resolveData(projectDataResolver)],
-      patch: [validateBody(projectPatchValidator, 'project'), schemaHooks.resolveData(projectPatchResolver)]
-    }
+      create: [validateBody(projectDataValidator, 'project'), schemaHooks.resolveData(projectDataResolver), testCommandToRow],
+      patch: [validateBody(projectPatchValidator, 'project'), schemaHooks.resolveData(projectPatchResolver), testCommandToRow]
+    },
+    after: { all: [testCommandFromRow] }
   })
 }
 

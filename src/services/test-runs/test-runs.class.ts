@@ -1,0 +1,54 @@
+import { BadRequest } from '@feathersjs/errors'
+import type { Id, Params } from '@feathersjs/feathers'
+import { KnexService } from '@feathersjs/knex'
+import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
+import type { Application } from '../../declarations'
+import { orNotFound, routeId } from '../../hooks/route-id'
+import type { TestRun, TestRunQuery } from './test-runs.schema'
+
+export type TestRunParams = KnexAdapterParams<TestRunQuery>
+
+/**
+ * `test-runs`: find and get runs; `remove(id)` stops an active run (it ends `cancelled`; the
+ * record stays as history) and answers the run. Runs are created through the project route.
+ */
+export class TestRunService<ServiceParams extends Params = TestRunParams> extends KnexService<TestRun, Partial<TestRun>, ServiceParams> {
+  app?: Application
+
+  async remove(id: Id | null, params?: ServiceParams): Promise<any> {
+    if (id === null) throw new BadRequest('Name the run to stop: DELETE /test-runs/:id')
+    const run = await this.get(id, params)
+    await this.app!.testRuns.cancel(run.id)
+    return this.get(id, params)
+  }
+}
+
+export const getOptions = (app: Application): KnexAdapterOptions => ({
+  paginate: app.get('paginate'),
+  Model: app.get('dbClient'),
+  name: 'test_runs'
+})
+
+/** `/projects/:project_id/test-runs`: start a run of the project's test command; list its runs. */
+export class ProjectTestRunsService {
+  constructor(private readonly app: Application) {}
+
+  async find(params?: Params<TestRunQuery>) {
+    const projectId = await this.existingProject(params)
+    return this.app.service('test-runs').find({ query: { ...params?.query, project_id: projectId } })
+  }
+
+  async create(data: unknown, params?: Params) {
+    const projectId = await this.existingProject(params)
+    if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data) || Object.keys(data).length > 0)) {
+      throw new BadRequest('Starting a test run takes no body: the command is the project\'s test_command')
+    }
+    return this.app.testRuns.start(projectId)
+  }
+
+  private async existingProject(params?: Params) {
+    const projectId = routeId(params, 'project_id', 'Project')
+    await orNotFound(this.app.service('projects').get(projectId), `Project ${projectId} does not exist`)
+    return projectId
+  }
+}

@@ -1,0 +1,202 @@
+// Test runs of a project's test command: a bounded queue (TEST_RUN_CONCURRENCY at once), each run
+// a child process (process.ts) whose progress goes to the project room: test_started,
+// test_output (volatile, batched), test_result per TAP test case, test_completed. The run record
+// keeps status and summary.
+import path from 'path'
+import { BadRequest } from '@feathersjs/errors'
+import type { ApplicationConfiguration } from '../configuration'
+import type { Application, NextFunction } from '../declarations'
+import type { TestRun } from '../services/test-runs/test-runs.schema'
+import { Throttle } from '../vibecode/throttle'
+import { runTestProcess } from './process'
+
+declare module '@feathersjs/feathers/lib/declarations' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  interface Application<Services, Settings> {
+    testRuns: TestRunManager
+  }
+}
+
+export interface TestRunOptions {
+  workspaceRoot: string
+  allowlist: string[]
+  timeoutMs: number
+  outputMaxBytes: number
+  concurrency: number
+}
+
+const OUTPUT_BATCH_MS = 100
+const MAX_LINES_PER_EVENT = 500
+
+export class TestRunManager {
+  private readonly waiting: TestRun[] = []
+  private readonly running = new Map<number, AbortController>()
+  private readonly jobs = new Set<Promise<void>>()
+  private stopped = false
+
+  constructor(
+    private readonly app: Application,
+    readonly options: TestRunOptions
+  ) {}
+
+  /** The project's own workspace under the configured root. */
+  workspaceOf(projectId: number) {
+    return path.resolve(this.options.workspaceRoot, String(projectId))
+  }
+
+  /** Checks the project's command, stores a queued run, and queues it. */
+  async start(projectId: number): Promise<TestRun> {
+    const project = await this.app.service('projects').get(projectId)
+    const command = project.test_command
+    if (!command) {
+      throw new BadRequest(`Project ${projectId} has no test_command: PATCH /projects/${projectId} {"test_command": ["node", "--test"]}`)
+    }
+    const executable = command[0]
+    if (executable.includes('/') || !this.options.allowlist.includes(executable)) {
+      throw new BadRequest(`The executable '${executable}' is not allowed; allowed: ${this.options.allowlist.join(', ')}`, {
+        allowed: this.options.allowlist
+      })
+    }
+    const run = (await this.app.service('test-runs').create({
+      project_id: projectId,
+      command: JSON.stringify(command) as any,
+      status: 'queued',
+      created_at: new Date().toISOString()
+    })) as TestRun
+    this.waiting.push(run)
+    this.pump()
+    return run
+  }
+
+  /** Stops a queued or running run; it ends `cancelled`. */
+  async cancel(runId: number) {
+    const index = this.waiting.findIndex((run) => run.id === runId)
+    if (index !== -1) {
+      const [run] = this.waiting.splice(index, 1)
+      await this.finish(run, { status: 'cancelled', exit_code: null, passed: 0, failed: 0, skipped: 0, duration_ms: 0, output: '', output_truncated: false, error: null })
+      return
+    }
+    this.running.get(runId)?.abort()
+    // Wait until the process is gone and the record says so.
+    await Promise.all([...this.jobs])
+  }
+
+  /** At start-up: runs a previous process left queued or running did not finish. */
+  async recover() {
+    const stuck = (await this.app.service('test-runs').find({ query: { status: { $in: ['queued', 'running'] } }, paginate: false })) as TestRun[]
+    for (const run of stuck) {
+      await this.app.service('test-runs').patch(run.id, { status: 'error', error: 'interrupted: the server restarted during this run', finished_at: new Date().toISOString() })
+    }
+  }
+
+  async stop() {
+    this.stopped = true
+    for (const controller of this.running.values()) controller.abort()
+    await Promise.all([...this.jobs])
+    for (const run of this.waiting.splice(0)) {
+      await this.app.service('test-runs').patch(run.id, { status: 'cancelled', error: 'the server shut down', finished_at: new Date().toISOString() })
+    }
+  }
+
+  private pump() {
+    while (!this.stopped && this.running.size < this.options.concurrency && this.waiting.length > 0) {
+      const run = this.waiting.shift()!
+      const controller = new AbortController()
+      this.running.set(run.id, controller)
+      const job = this.execute(run, controller.signal)
+        .catch((error) => console.error(`[test-runs] run ${run.id} failed to settle:`, error))
+        .finally(() => {
+          this.running.delete(run.id)
+          this.jobs.delete(job)
+          this.pump()
+        })
+      this.jobs.add(job)
+    }
+  }
+
+  private async execute(run: TestRun, signal: AbortSignal) {
+    const { realtime } = this.app
+    const projectId = run.project_id
+    const startedAt = new Date().toISOString()
+    await this.app.service('test-runs').patch(run.id, { status: 'running', started_at: startedAt })
+
+    // Output lines, batched per stream: at most one event per stream every 100 ms.
+    const pending = { stdout: [] as string[], stderr: [] as string[] }
+    const flushers = {
+      stdout: new Throttle<true>(OUTPUT_BATCH_MS, () => flush('stdout')),
+      stderr: new Throttle<true>(OUTPUT_BATCH_MS, () => flush('stderr'))
+    }
+    const flush = (stream: 'stdout' | 'stderr') => {
+      while (pending[stream].length > 0) {
+        const lines = pending[stream].splice(0, MAX_LINES_PER_EVENT)
+        void realtime.publish(projectId, 'test_output', { run_id: run.id, stream, lines })
+      }
+    }
+    // Results are published in order, each after the one before it was logged.
+    let results = Promise.resolve()
+
+    const summary = await runTestProcess({
+      command: run.command,
+      cwd: this.workspaceOf(projectId),
+      timeoutMs: this.options.timeoutMs,
+      outputMaxBytes: this.options.outputMaxBytes,
+      signal,
+      onStarted: () => {
+        void realtime.publish(projectId, 'test_started', { run_id: run.id, command: run.command, started_at: startedAt })
+      },
+      onLines: (stream, lines) => {
+        pending[stream].push(...lines)
+        flushers[stream].push(true)
+      },
+      onCase: (result) => {
+        results = results.then(() =>
+          realtime.publish(projectId, 'test_result', { run_id: run.id, name: result.name, ok: result.ok, skipped: result.skipped }).then(() => undefined)
+        )
+      }
+    })
+    flushers.stdout.cancel()
+    flushers.stderr.cancel()
+    flush('stdout')
+    flush('stderr')
+    await results
+    await this.finish(run, summary)
+  }
+
+  private async finish(run: TestRun, summary: Awaited<ReturnType<typeof runTestProcess>>) {
+    await this.app.service('test-runs').patch(run.id, { ...summary, finished_at: new Date().toISOString() } as any)
+    await this.app.realtime.publish(run.project_id, 'test_completed', {
+      run_id: run.id,
+      status: summary.status,
+      exit_code: summary.exit_code,
+      passed: summary.passed,
+      failed: summary.failed,
+      skipped: summary.skipped,
+      duration_ms: summary.duration_ms
+    })
+  }
+}
+
+export const testRunner = (settings: ApplicationConfiguration) => (app: Application) => {
+  const manager = new TestRunManager(app, {
+    workspaceRoot: settings.testWorkspaceRoot,
+    allowlist: settings.testCommandAllowlist,
+    timeoutMs: settings.testRunTimeoutMs,
+    outputMaxBytes: settings.testRunOutputMaxBytes,
+    concurrency: settings.testRunConcurrency
+  })
+  app.testRuns = manager
+  app.hooks({
+    setup: [
+      async (_context: unknown, next: NextFunction) => {
+        await next()
+        await manager.recover()
+      }
+    ],
+    teardown: [
+      async (_context: unknown, next: NextFunction) => {
+        await manager.stop()
+        await next()
+      }
+    ]
+  })
+}
