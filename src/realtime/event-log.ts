@@ -1,6 +1,10 @@
 // The per-project event log behind lossless resume. Every logged event gets the next seq of its
-// project, atomically (an upsert on project_sequences, so instances sharing PostgreSQL never hand
-// out the same seq), and is stored with its payload before it is broadcast.
+// project and is stored with its payload before it is broadcast. The primary key (project_id, seq)
+// makes a seq unique whatever happens.
+//  - SQLite (one process): appending is one INSERT; the next seq comes from a per-project cache
+//    (the caller's lane serialises appends of one project in this process).
+//  - PostgreSQL (instances side by side): each append takes a per-project advisory lock in a
+//    transaction, reads the latest seq and inserts the next, so instances take turns.
 import type { Knex } from 'knex'
 
 export interface LoggedEvent {
@@ -36,28 +40,52 @@ export class KnexEventLog implements EventLog {
     private readonly retention: RetentionOptions
   ) {}
 
+  /** project id -> latest seq this process knows of */
+  private readonly latestSeq = new Map<number, number>()
+
   async append(projectId: number, event: string, payload: unknown): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      const rows = await trx('project_sequences')
-        .insert({ project_id: projectId, last_seq: 1, pruned_seq: 0 })
-        .onConflict('project_id')
-        .merge({ last_seq: trx.raw('?? + 1', ['project_sequences.last_seq']) })
-        .returning('last_seq')
-      const seq = Number((rows[0] as any)?.last_seq ?? rows[0])
-      await trx('project_events').insert({
-        project_id: projectId,
-        seq,
-        event,
-        payload: JSON.stringify(payload),
-        created_at: new Date().toISOString()
-      })
-      return seq
+    const row = { project_id: projectId, event, payload: JSON.stringify(payload), created_at: new Date().toISOString() }
+    // PostgreSQL is where several instances write: they take turns per project under a lock.
+    if (this.isPostgres) return this.appendLocked(projectId, row)
+    for (let attempt = 1; ; attempt++) {
+      const seq = (this.latestSeq.get(projectId) ?? (await this.state(projectId)).latest) + 1
+      try {
+        await this.db('project_events').insert({ ...row, seq })
+        this.latestSeq.set(projectId, seq)
+        return seq
+      } catch (error) {
+        this.latestSeq.delete(projectId)
+        // Another process wrote this seq (SQLite is meant for one process; this only retries).
+        if (!isDuplicateKey(error) || attempt >= 20) throw error
+      }
+    }
+  }
+
+  private get isPostgres() {
+    return /^(pg|postgres)/.test(String(this.db.client.config.client))
+  }
+
+  private async appendLocked(projectId: number, row: Record<string, unknown>) {
+    const seq = await this.db.transaction(async (trx) => {
+      // Held until commit: appends to this project from every instance queue here.
+      await trx.raw('select pg_advisory_xact_lock(?, ?)', [LOCK_SPACE, projectId])
+      const stored = await trx('project_events').where({ project_id: projectId }).max({ seq: 'seq' }).first()
+      const pruning = await trx('project_log_state').where({ project_id: projectId }).first()
+      const next = Math.max(Number(stored?.seq ?? 0), Number(pruning?.pruned_seq ?? 0)) + 1
+      await trx('project_events').insert({ ...row, seq: next })
+      return next
     })
+    this.latestSeq.set(projectId, seq)
+    return seq
   }
 
   async state(projectId: number): Promise<LogState> {
-    const row = await this.db('project_sequences').where({ project_id: projectId }).first()
-    return { latest: Number(row?.last_seq ?? 0), pruned: Number(row?.pruned_seq ?? 0) }
+    const [stored, pruning] = await Promise.all([
+      this.db('project_events').where({ project_id: projectId }).max({ seq: 'seq' }).first(),
+      this.db('project_log_state').where({ project_id: projectId }).first()
+    ])
+    const pruned = Number(pruning?.pruned_seq ?? 0)
+    return { latest: Math.max(Number(stored?.seq ?? 0), pruned), pruned }
   }
 
   async read(projectId: number, afterSeq: number, limit: number): Promise<LoggedEvent[]> {
@@ -80,9 +108,14 @@ export class KnexEventLog implements EventLog {
       .max({ seq: 'seq' })) as { project_id: number; seq: number }[]
     for (const row of expired) deleted += await this.dropThrough(Number(row.project_id), Number(row.seq))
 
-    const overCap = await this.db('project_sequences').whereRaw('last_seq - pruned_seq > ?', [this.retention.maxPerProject])
+    const overCap = (await this.db('project_events')
+      .groupBy('project_id')
+      .select('project_id')
+      .max({ latest: 'seq' })
+      .count({ kept: '*' })
+      .havingRaw('count(*) > ?', [this.retention.maxPerProject])) as { project_id: number; latest: number }[]
     for (const row of overCap) {
-      deleted += await this.dropThrough(Number(row.project_id), Number(row.last_seq) - this.retention.maxPerProject)
+      deleted += await this.dropThrough(Number(row.project_id), Number(row.latest) - this.retention.maxPerProject)
     }
     return deleted
   }
@@ -90,11 +123,19 @@ export class KnexEventLog implements EventLog {
   private async dropThrough(projectId: number, seq: number) {
     return this.db.transaction(async (trx) => {
       const deleted = await trx('project_events').where({ project_id: projectId }).andWhere('seq', '<=', seq).delete()
-      await trx('project_sequences')
-        .where({ project_id: projectId })
-        .andWhere('pruned_seq', '<', seq)
-        .update({ pruned_seq: seq })
+      const state = await trx('project_log_state').where({ project_id: projectId }).first()
+      if (!state) await trx('project_log_state').insert({ project_id: projectId, pruned_seq: seq })
+      else if (Number(state.pruned_seq) < seq) await trx('project_log_state').where({ project_id: projectId }).update({ pruned_seq: seq })
       return deleted
     })
   }
+}
+
+/** The advisory-lock key space of event log appends (any fixed number unlikely to clash). */
+const LOCK_SPACE = 0x76_69_62 // "vib"
+
+/** A primary-key clash: SQLite's constraint error or PostgreSQL's unique_violation. */
+function isDuplicateKey(error: unknown) {
+  const { code } = (error ?? {}) as { code?: string }
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
