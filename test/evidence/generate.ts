@@ -3,6 +3,7 @@
 // Every value in the files is what this run observed; nothing is written by hand.
 import assert from 'assert'
 import fs from 'fs'
+import os from 'os'
 import path from 'path'
 import type { Socket } from 'socket.io-client'
 import { createClient } from '../../src/client'
@@ -43,7 +44,8 @@ class Transcript {
 const results: { name: string; description: string; checks: string[] }[] = []
 
 async function scenario(name: string, description: string, run: (t: Transcript, server: TestServer) => Promise<string[]>) {
-  const server = await startTestServer({ heartbeatIntervalMs: 250 })
+  const workspaces = fs.mkdtempSync(path.join(os.tmpdir(), 'vibecode-evidence-'))
+  const server = await startTestServer({ heartbeatIntervalMs: 250, simulatedTokensPerSecond: 400, testWorkspaceRoot: workspaces, testCommandAllowlist: ['node'] } as any)
   const transcript = new Transcript(name, description)
   try {
     const checks = await run(transcript, server)
@@ -54,6 +56,7 @@ async function scenario(name: string, description: string, run: (t: Transcript, 
     )
   } finally {
     await server.stop()
+    fs.rmSync(workspaces, { recursive: true, force: true })
   }
 }
 
@@ -152,25 +155,57 @@ async function main() {
 
   await scenario('resume', 'A raw client misses events while away and resumes with `since`: replay in order, then live.', async (t, server) => {
     const project = (await t.http(server, 'post', '/projects', { name: 'resume' })).data
-    const session = (await t.http(server, 'post', `/projects/${project.id}/sessions`)).data
     let socket = await connected(server.socket())
     const first: any = await t.emit('client', socket, 'subscribe', { project_id: project.id })
     const lastSeq = first.seq
     socket.disconnect()
     t.log('client', 'disconnect', { last_seq: lastSeq })
-    for (const prompt of ['missed 1', 'missed 2', 'missed 3']) {
-      await t.http(server, 'post', `/sessions/${session.id}/messages`, { prompt })
-    }
+    for (let i = 0; i < 3; i++) await t.http(server, 'post', `/projects/${project.id}/sessions`)
     socket = await connected(server.socket())
     t.watch('client', socket)
     const ack: any = await t.emit('client', socket, 'subscribe', { project_id: project.id, since: lastSeq })
     assert.strictEqual(ack.recovered, true)
     assert.strictEqual(ack.replayed, 3)
-    const live = waitForEvent(socket, 'messages created')
-    await t.http(server, 'post', `/sessions/${session.id}/messages`, { prompt: 'live' })
+    const live = waitForEvent(socket, 'sessions created')
+    await t.http(server, 'post', `/projects/${project.id}/sessions`)
     const liveEvent = await live
     assert.strictEqual(liveEvent.seq, ack.seq + 1)
     return [`resumed from seq ${lastSeq}: ${ack.replayed} events replayed before the ack (recovered: true)`, `the next live event had seq ${liveEvent.seq}`]
+  })
+
+  await scenario('vibecode-response', 'The seed flow with the answer: a posted message streams token_usage, then both subscribers get the identical vibecode_response (simulated provider: nothing configured).', async (t, server) => {
+    const project = (await t.http(server, 'post', '/projects', { name: 'WS Test' })).data
+    const session = (await t.http(server, 'post', `/projects/${project.id}/sessions`)).data
+    const [a, b] = [server.socket(), server.socket()]
+    await Promise.all([connected(a), connected(b)])
+    t.watch('client-1', a)
+    await t.emit('client-1', a, 'subscribe', { project_id: project.id })
+    await t.emit('client-2', b, 'subscribe', { project_id: project.id })
+    const both = Promise.all([waitForEvent(a, 'vibecode_response', 15_000), waitForEvent(b, 'vibecode_response', 15_000)])
+    await t.http(server, 'post', `/sessions/${session.session_id}/messages`, { prompt: 'Add a new feature' })
+    const [r1, r2] = await both
+    assert.deepStrictEqual(r1, r2)
+    const stored = (await t.http(server, 'get', `/messages/${r1.message_id}`)).data
+    assert.strictEqual(stored.status, 'completed')
+    return [
+      `both clients received the identical vibecode_response (provider ${r1.provider})`,
+      `token_usage ${JSON.stringify(r1.token_usage)} (cl100k_base counts of the real text)`,
+      'the stored message is completed with the same patch and usage'
+    ]
+  })
+
+  await scenario('test-run', 'A project test command (node --test, TAP) runs in its workspace: test_started, test_output, test_result per case, test_completed.', async (t, server) => {
+    const project = (await t.http(server, 'post', '/projects', { name: 'tests' })).data
+    await t.http(server, 'patch', `/projects/${project.id}`, { test_command: ['node', '--test', '--test-reporter=tap', 'failing.test.js'] })
+    fs.cpSync(path.join(__dirname, '..', 'fixtures', 'suite'), server.app.testRuns.workspaceOf(project.id), { recursive: true })
+    const socket = await connected(server.socket())
+    t.watch('client', socket)
+    await t.emit('client', socket, 'subscribe', { project_id: project.id })
+    const done = waitForEvent(socket, 'test_completed', 15_000)
+    const run = (await t.http(server, 'post', `/projects/${project.id}/test-runs`)).data
+    const completed = await done
+    await t.http(server, 'get', `/test-runs/${run.id}`)
+    return [`run ${run.id} ended ${completed.status}: ${completed.passed} passed, ${completed.failed} failed, exit ${completed.exit_code}`]
   })
 
   await scenario('bad-input', 'Malformed subscribe payloads get error acks; the socket and server keep working.', async (t, server) => {
