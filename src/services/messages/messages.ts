@@ -2,6 +2,7 @@
 import { hooks as schemaHooks } from '@feathersjs/schema'
 import type { Application, HookContext } from '../../declarations'
 import { orNotFound } from '../../hooks/route-id'
+import { mapResults } from '../../hooks/map-results'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { MessageService, SessionMessagesService, getOptions } from './messages.class'
 import { messageDataResolver, messageDataValidator, messageQueryValidator, messageResolver, toMessage } from './messages.schema'
@@ -18,23 +19,18 @@ const copyProjectFromSession = async (context: HookContext) => {
   context.data = { ...context.data, project_id: session.project_id }
 }
 
-/** Results leave the service in their client shape (single, array or page alike). */
-const shapeResults = async (context: HookContext, next: () => Promise<void>) => {
-  await next()
-  const result = context.result as any
-  if (Array.isArray(result)) context.result = result.map(toMessage)
-  else if (result && Array.isArray(result.data)) context.result = { ...result, data: result.data.map(toMessage) }
-  else if (result) context.result = toMessage(result as MessageRow)
-}
+/** Results leave the service in their client shape (usage and error as objects). */
+const shapeResults = mapResults<MessageRow, ReturnType<typeof toMessage>>(toMessage)
 
 export const messages = (app: Application) => {
   app.use(messagePath, new MessageService(getOptions(app)), { methods: [...messageMethods], events: [] })
   app.service(messagePath).hooks({
-    around: { all: [shapeResults, schemaHooks.resolveResult(messageResolver)] },
+    around: { all: [schemaHooks.resolveResult(messageResolver)] },
     before: {
       all: [integerId, validateQueryWith(messageQueryValidator)],
       create: [validateBody(messageDataValidator, 'message'), copyProjectFromSession, schemaHooks.resolveData(messageDataResolver)]
-    }
+    },
+    after: { all: [shapeResults] }
   })
 
   app.use(sessionMessagesPath, new SessionMessagesService(app), { methods: [...sessionMessagesMethods], events: [] })

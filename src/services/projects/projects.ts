@@ -1,6 +1,7 @@
 // The projects service: REST /projects and the Feathers `projects` service.
 import { hooks as schemaHooks } from '@feathersjs/schema'
 import type { Application, HookContext } from '../../declarations'
+import { mapResults } from '../../hooks/map-results'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { ProjectService, getOptions } from './projects.class'
 import {
@@ -22,12 +23,7 @@ export * from './projects.schema'
 const testCommandToRow = (context: HookContext) => {
   if (context.data && !Array.isArray(context.data)) context.data = projectToRow(context.data)
 }
-const testCommandFromRow = (context: HookContext) => {
-  const result = context.result as any
-  if (Array.isArray(result)) context.result = result.map(projectFromRow)
-  else if (result && Array.isArray(result.data)) context.result = { ...result, data: result.data.map(projectFromRow) }
-  else if (result) context.result = projectFromRow(result)
-}
+const testCommandFromRow = mapResults(projectFromRow)
 
 export const projects = (app: Application) => {
   app.use(projectPath, new ProjectService(getOptions(app)), { methods: [...projectMethods], events: [] })

@@ -1,6 +1,7 @@
 // Test runs: GET /test-runs[/:id], DELETE /test-runs/:id (stop), and the project route
 // POST/GET /projects/:project_id/test-runs. Running them is src/testruns.
 import type { Application, HookContext } from '../../declarations'
+import { mapResults } from '../../hooks/map-results'
 import { integerId, validateQueryWith } from '../../hooks/validation'
 import { ProjectTestRunsService, TestRunService, getOptions } from './test-runs.class'
 import { testRunFromRow, testRunQueryValidator } from './test-runs.schema'
@@ -9,12 +10,7 @@ import { projectTestRunsMethods, projectTestRunsPath, testRunMethods, testRunPat
 export * from './test-runs.class'
 export * from './test-runs.schema'
 
-const fromRow = (context: HookContext) => {
-  const result = context.result as any
-  if (Array.isArray(result)) context.result = result.map(testRunFromRow)
-  else if (result && Array.isArray(result.data)) context.result = { ...result, data: result.data.map(testRunFromRow) }
-  else if (result) context.result = testRunFromRow(result)
-}
+const fromRow = mapResults(testRunFromRow)
 
 export const testRuns = (app: Application) => {
   const service = new TestRunService(getOptions(app))

@@ -2,17 +2,10 @@
 // `message_start` carries the input tokens, each `message_delta` the cumulative output tokens.
 import Anthropic from '@anthropic-ai/sdk'
 import { toFailure } from './errors'
-import type { GenerateRequest, GenerateResult, Provider } from './types'
+import type { GenerateRequest, GenerateResult, Provider, SdkProviderOptions } from './types'
 import { VibecodeFailure, usageOf } from './types'
 
-export interface AnthropicOptions {
-  apiKey?: string
-  baseURL?: string
-  model: string
-  maxTokens: number
-  maxRetries: number
-  timeoutMs: number
-}
+export type AnthropicOptions = SdkProviderOptions
 
 const inputOf = (usage: { input_tokens?: number | null; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }) =>
   (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)

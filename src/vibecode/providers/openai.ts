@@ -4,17 +4,10 @@
 // tokens are counted one per content chunk (what these servers send) until the real usage arrives.
 import OpenAI from 'openai'
 import { toFailure } from './errors'
-import type { GenerateRequest, GenerateResult, Provider } from './types'
+import type { GenerateRequest, GenerateResult, Provider, SdkProviderOptions } from './types'
 import { VibecodeFailure, usageOf } from './types'
 
-export interface OpenAIOptions {
-  apiKey?: string
-  baseURL?: string
-  model: string
-  maxTokens: number
-  maxRetries: number
-  timeoutMs: number
-}
+export type OpenAIOptions = SdkProviderOptions
 
 export class OpenAIProvider implements Provider {
   readonly name = 'openai'

@@ -16,6 +16,16 @@ export interface GenerateResult {
   model: string
 }
 
+/** What the two SDK-backed providers are configured with. */
+export interface SdkProviderOptions {
+  apiKey?: string
+  baseURL?: string
+  model: string
+  maxTokens: number
+  maxRetries: number
+  timeoutMs: number
+}
+
 export interface Provider {
   readonly name: 'anthropic' | 'openai' | 'simulated'
   readonly model: string
