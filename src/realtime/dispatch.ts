@@ -24,8 +24,8 @@ export function createRoomDispatcher(send: RoomSender) {
   return function dispatchToRooms(event: string, channel: CombinedChannel, context: HookContext, data: any) {
     const eventName = `${context.path || ''} ${event}`.trim()
 
-    // Targets that get the same payload share one broadcast (a socket in several of the rooms
-    // gets it once: the adapter takes the union).
+    // Targets that get the same payload are handed over together (each project's copy is still
+    // numbered in its own log by the sender).
     const byPayload = new Map<unknown, RoomTarget[]>()
     for (const connection of channel.connections as unknown[]) {
       if (!(connection instanceof RoomTarget)) continue

@@ -127,16 +127,22 @@ export class Realtime {
 
   /**
    * Numbers, logs and broadcasts one project event: one encode, one adapter broadcast. An event
-   * that cannot be logged is not sent (every seq a client sees can be replayed).
+   * that cannot be logged is not sent (every seq a client sees can be replayed). Volatile events
+   * are not logged, but go through the same lane, so they keep their place among the logged ones
+   * (no test_output before its test_started).
    */
   deliver<T>(projectId: number, eventName: string, payload: T): Promise<T & Partial<Sequenced>> {
     const room = projectRoom(projectId)
     const log = this.options.eventLog
-    if (!log || VOLATILE_EVENTS.has(eventName)) {
+    if (!log) {
       this.io?.to(room).emit(eventName, payload)
       return Promise.resolve(payload as T & Partial<Sequenced>)
     }
     return this.lanes.run(projectId, async () => {
+      if (VOLATILE_EVENTS.has(eventName)) {
+        this.io?.to(room).emit(eventName, payload)
+        return payload as T & Partial<Sequenced>
+      }
       const seq = await log.append(projectId, eventName, payload)
       const sequenced = { ...payload, seq }
       this.io?.to(room).emit(eventName, sequenced)
