@@ -1,6 +1,7 @@
 // Test helpers: start the real app on a free port, connect real socket.io clients, wait for events.
 // Settings come from config/test.json (SQLite in memory) unless the environment says otherwise:
 // `.ci/run` sets DATABASE_URL to PostgreSQL for its second run.
+import http from 'http'
 import axios from 'axios'
 import type { AxiosInstance } from 'axios'
 import { io as connect } from 'socket.io-client'
@@ -31,8 +32,9 @@ export async function startTestServer(overrides: Partial<Configuration> = {}): P
     app,
     url,
     port: address.port,
-    // Statuses are asserted by the tests, so no status makes axios throw.
-    http: axios.create({ baseURL: url, validateStatus: () => true }),
+    // Statuses are asserted by the tests, so no status makes axios throw. No keep-alive: a test
+    // that restarts a server on the same port must not get a pooled socket of the old one.
+    http: axios.create({ baseURL: url, validateStatus: () => true, httpAgent: new http.Agent({ keepAlive: false }) }),
     sockets,
     socket(options = {}) {
       const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, ...options })
