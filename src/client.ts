@@ -24,11 +24,12 @@ import { projectClient } from './services/projects/projects.shared'
 import { sessionClient } from './services/sessions/sessions.shared'
 import { messageClient } from './services/messages/messages.shared'
 import { testRunClient } from './services/test-runs/test-runs.shared'
+import type { TestRun } from './services/test-runs/test-runs.shared'
 
 export type * from './realtime/events'
 export { ProjectRooms, SubscriptionError } from './project-rooms'
 export type { ConnectionState, ProjectRoomsOptions, SubscriptionHandlers } from './project-rooms'
-export type { Project, Session, Message }
+export type { Project, Session, Message, TestRun }
 
 /** Filled in by each service's `.shared.ts`, plus the realtime plugin's subscriptions. */
 export interface ServiceTypes {
@@ -38,7 +39,7 @@ export interface ServiceTypes {
 /** The Feathers-client way to join project rooms (the same as the raw `subscribe` event). */
 export interface SubscriptionsClientService {
   find(): Promise<{ project_id: number; room: string }[]>
-  create(data: { project_id: number | string }): Promise<SubscriptionOk>
+  create(data: { project_id: number | string; since?: number }): Promise<SubscriptionOk>
   remove(projectId: number | string | null): Promise<SubscriptionOk | SubscriptionOk[]>
 }
 
@@ -70,6 +71,8 @@ export interface RoomEvents extends ProjectEvents {
   'messages created': Message
   'messages patched': Message
   'messages removed': Message
+  'test-runs created': TestRun
+  'test-runs patched': TestRun
 }
 
 export function createClient(socket: Socket, options: ProjectRoomsOptions = {}): ClientApplication {
