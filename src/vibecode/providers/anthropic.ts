@@ -3,7 +3,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { toFailure } from './errors'
 import type { GenerateRequest, GenerateResult, Provider, SdkProviderOptions } from './types'
-import { VibecodeFailure, usageOf } from './types'
+import { VibecodeFailure, sdkClientOptions, usageOf } from './types'
 
 export type AnthropicOptions = SdkProviderOptions
 
@@ -15,13 +15,7 @@ export class AnthropicProvider implements Provider {
   private readonly client: Anthropic
 
   constructor(private readonly options: AnthropicOptions) {
-    this.client = new Anthropic({
-      apiKey: options.apiKey ?? 'missing',
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries,
-      // The job's own deadline (an abort) decides; the SDK's timeout is only a backstop.
-      timeout: options.timeoutMs * 2 + 1000
-    })
+    this.client = new Anthropic(sdkClientOptions(options))
   }
 
   get model() {

@@ -5,7 +5,7 @@
 import OpenAI from 'openai'
 import { toFailure } from './errors'
 import type { GenerateRequest, GenerateResult, Provider, SdkProviderOptions } from './types'
-import { VibecodeFailure, usageOf } from './types'
+import { VibecodeFailure, sdkClientOptions, usageOf } from './types'
 
 export type OpenAIOptions = SdkProviderOptions
 
@@ -14,13 +14,7 @@ export class OpenAIProvider implements Provider {
   private readonly client: OpenAI
 
   constructor(private readonly options: OpenAIOptions) {
-    this.client = new OpenAI({
-      apiKey: options.apiKey ?? 'missing',
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries,
-      // The job's own deadline (an abort) decides; the SDK's timeout is only a backstop.
-      timeout: options.timeoutMs * 2 + 1000
-    })
+    this.client = new OpenAI(sdkClientOptions(options))
   }
 
   get model() {

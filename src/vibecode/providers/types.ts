@@ -26,6 +26,16 @@ export interface SdkProviderOptions {
   timeoutMs: number
 }
 
+/** Client settings both official SDKs take under the same names. */
+export const sdkClientOptions = (options: SdkProviderOptions) => ({
+  // The SDKs insist on a key; a keyless local server (Ollama, vLLM) ignores this one.
+  apiKey: options.apiKey ?? 'missing',
+  baseURL: options.baseURL,
+  maxRetries: options.maxRetries,
+  // The job's own deadline (an abort) decides; the SDK's timeout is only a backstop.
+  timeout: options.timeoutMs * 2 + 1000
+})
+
 export interface Provider {
   readonly name: 'anthropic' | 'openai' | 'simulated'
   readonly model: string
