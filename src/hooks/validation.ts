@@ -3,6 +3,7 @@
 import { BadRequest, NotFound } from '@feathersjs/errors'
 import type { Validator } from '@feathersjs/schema'
 import type { HookContext, NextFunction } from '../declarations'
+import { asId } from './route-id'
 
 interface AjvProblem {
   instancePath?: string
@@ -65,9 +66,7 @@ export const validateQueryWith =
  */
 export const integerId = (context: HookContext) => {
   if (context.id === undefined || context.id === null) return
-  const id = typeof context.id === 'string' && /^\d{1,15}$/.test(context.id) ? Number(context.id) : context.id
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
-    throw new NotFound(`No record found for id '${String(context.id)}'`)
-  }
+  const id = asId(context.id)
+  if (id === undefined) throw new NotFound(`No record found for id '${String(context.id)}'`)
   context.id = id
 }

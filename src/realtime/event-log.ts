@@ -40,7 +40,7 @@ export class KnexEventLog implements EventLog {
     private readonly retention: RetentionOptions
   ) {}
 
-  /** project id -> latest seq this process knows of */
+  /** SQLite only: project id -> latest seq this process appended (PostgreSQL reads under its lock) */
   private readonly latestSeq = new Map<number, number>()
 
   async append(projectId: number, event: string, payload: unknown): Promise<number> {
@@ -66,7 +66,7 @@ export class KnexEventLog implements EventLog {
   }
 
   private async appendLocked(projectId: number, row: Record<string, unknown>) {
-    const seq = await this.db.transaction(async (trx) => {
+    return this.db.transaction(async (trx) => {
       // Held until commit: appends to this project from every instance queue here.
       await trx.raw('select pg_advisory_xact_lock(?, ?)', [LOCK_SPACE, projectId])
       const stored = await trx('project_events').where({ project_id: projectId }).max({ seq: 'seq' }).first()
@@ -75,8 +75,6 @@ export class KnexEventLog implements EventLog {
       await trx('project_events').insert({ ...row, seq: next })
       return next
     })
-    this.latestSeq.set(projectId, seq)
-    return seq
   }
 
   async state(projectId: number): Promise<LogState> {

@@ -3,7 +3,7 @@ import type { Params } from '@feathersjs/feathers'
 import { KnexService } from '@feathersjs/knex'
 import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
 import type { Application } from '../../declarations'
-import { orNotFound, routeId } from '../../hooks/route-id'
+import { existingParent } from '../../hooks/route-id'
 import type { Message, MessageData, MessageQuery } from './messages.schema'
 
 export type MessageParams = KnexAdapterParams<MessageQuery>
@@ -36,9 +36,7 @@ export class SessionMessagesService {
     return this.app.service('messages').create({ ...(data as object), session_id: sessionId } as MessageData)
   }
 
-  private async existingSession(params?: Params) {
-    const sessionId = routeId(params, 'session_id', 'Session')
-    await orNotFound(this.app.service('sessions').get(sessionId), `Session ${sessionId} does not exist`)
-    return sessionId
+  private existingSession(params?: Params) {
+    return existingParent(params, 'session_id', 'Session', (id) => this.app.service('sessions').get(id))
   }
 }

@@ -3,7 +3,7 @@ import type { Params } from '@feathersjs/feathers'
 import { KnexService } from '@feathersjs/knex'
 import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
 import type { Application } from '../../declarations'
-import { routeId } from '../../hooks/route-id'
+import { existingParent } from '../../hooks/route-id'
 import type { Session, SessionData, SessionQuery } from './sessions.schema'
 
 export type SessionParams = KnexAdapterParams<SessionQuery>
@@ -39,9 +39,7 @@ export class ProjectSessionsService {
     return this.app.service('sessions').create({ ...rest, project_id: projectId } as SessionData)
   }
 
-  private async existingProject(params?: Params) {
-    const projectId = routeId(params, 'project_id', 'Project')
-    await this.app.realtime.options.projectExists(projectId)
-    return projectId
+  private existingProject(params?: Params) {
+    return existingParent(params, 'project_id', 'Project', (id) => this.app.service('projects').get(id))
   }
 }

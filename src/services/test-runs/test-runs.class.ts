@@ -3,7 +3,7 @@ import type { Id, Params } from '@feathersjs/feathers'
 import { KnexService } from '@feathersjs/knex'
 import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
 import type { Application } from '../../declarations'
-import { orNotFound, routeId } from '../../hooks/route-id'
+import { existingParent } from '../../hooks/route-id'
 import type { TestRun, TestRunQuery } from './test-runs.schema'
 
 export type TestRunParams = KnexAdapterParams<TestRunQuery>
@@ -46,9 +46,7 @@ export class ProjectTestRunsService {
     return this.app.testRuns.start(projectId)
   }
 
-  private async existingProject(params?: Params) {
-    const projectId = routeId(params, 'project_id', 'Project')
-    await orNotFound(this.app.service('projects').get(projectId), `Project ${projectId} does not exist`)
-    return projectId
+  private existingProject(params?: Params) {
+    return existingParent(params, 'project_id', 'Project', (id) => this.app.service('projects').get(id))
   }
 }
