@@ -7,7 +7,7 @@ import { loadConfiguration, normalizeConfiguration, validateConfiguration } from
 import { corsFor, errorHandler, httpErrors } from './http'
 import { database } from './database'
 import { KnexEventLog, realtime } from './realtime'
-import { projectExistsVia } from './realtime/subscriptions'
+import { existing } from './hooks/route-id'
 import { services } from './services'
 import { channels } from './channels'
 import { debug } from './debug'
@@ -17,7 +17,7 @@ import { testRunner } from './testruns'
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
   const app: Application = koa(feathers())
-  for (const [key, value] of Object.entries(settings)) app.set(key as keyof Configuration, value as any)
+  for (const key of Object.keys(settings) as (keyof typeof settings)[]) app.set(key, settings[key])
 
   app.use(corsFor(settings.origins))
   app.use(errorHandler())
@@ -32,11 +32,13 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.configure(
     realtime({
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
-      origins: settings.origins,
+      allowOrigin: (origin) => !origin || settings.origins.includes('*') || settings.origins.includes(origin),
       instanceId: settings.instanceId,
       redisUrl: settings.redisUrl,
       redisPrefix: settings.redisPrefix,
-      projectExists: projectExistsVia((id) => app.service('projects').get(id)),
+      authorizeSubscription: async (_socket, projectId) => {
+        await existing('Project', projectId, (id) => app.service('projects').get(id))
+      },
       eventLog: new KnexEventLog(app.get('dbClient'), {
         retentionMs: settings.eventRetentionMs,
         maxPerProject: settings.eventLogMaxPerProject

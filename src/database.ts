@@ -8,6 +8,11 @@ import type { Application, NextFunction } from './declarations'
 import { parseDatabaseUrl } from './configuration'
 import { migrationSource } from './migrations'
 
+/** The part of a better-sqlite3 connection the pool hook uses (the package ships no types). */
+interface SqliteDatabase {
+  pragma(source: string): unknown
+}
+
 declare module './declarations' {
   interface Configuration {
     dbClient: Knex
@@ -27,7 +32,7 @@ export function createKnex(url: string): Knex {
     connection: { filename: target.filename },
     useNullAsDefault: true,
     pool: {
-      afterCreate(connection: any, done: (error: Error | null, connection: any) => void) {
+      afterCreate(connection: SqliteDatabase, done: (error: Error | null, connection: SqliteDatabase) => void) {
         // Cascading deletes need foreign keys on; WAL lets readers run beside the writer.
         connection.pragma('foreign_keys = ON')
         if (target.filename !== ':memory:') connection.pragma('journal_mode = WAL')

@@ -9,7 +9,7 @@
 //    subscribing again from the last seq;
 //  - when the server cannot replay (since older than its retention), `onReset` tells the
 //    application to refetch the project's state over REST.
-// Events without seq (volatile ones: token_usage, test_output) are handed over as they come.
+// Events without seq (live-only ones: token_usage, test_output) are handed over as they come.
 import type { Socket } from 'socket.io-client'
 import type { ErrorPayload, HeartbeatEvent, SubscriptionAck, SubscriptionOk } from './realtime/events'
 import { CONTROL_EVENTS } from './realtime/events'
@@ -57,7 +57,8 @@ interface Pending {
   payload: any
 }
 
-interface Project {
+/** What the client keeps per followed project: its handlers and its place in the stream. */
+interface FollowedProject {
   handlers: SubscriptionHandlers
   /** Seq of the last event handed over; undefined until the first ack. */
   last?: number
@@ -80,7 +81,7 @@ function projectOf(event: string, payload: any): number | undefined {
 }
 
 export class ProjectRooms {
-  private readonly projects = new Map<number, Project>()
+  private readonly projects = new Map<number, FollowedProject>()
   private readonly listeners = new Map<string, Set<Listener>>()
   private readonly stateListeners = new Set<(state: ConnectionState) => void>()
   private readonly ackTimeoutMs: number
@@ -127,7 +128,7 @@ export class ProjectRooms {
 
   async subscribe(projectId: number, handlers: SubscriptionHandlers = {}): Promise<SubscriptionOk> {
     const existing = this.projects.get(projectId)
-    const project: Project = existing ?? { handlers, ready: false, ahead: new Map() }
+    const project: FollowedProject = existing ?? { handlers, ready: false, ahead: new Map() }
     project.handlers = handlers
     this.projects.set(projectId, project)
     try {
@@ -209,7 +210,7 @@ export class ProjectRooms {
     const project = projectId === undefined ? undefined : this.projects.get(projectId)
     const seq = payload?.seq
     if (!project || typeof seq !== 'number') {
-      // Not a project we follow through here, or a volatile event: as it comes.
+      // Not a project we follow through here, or a live-only event: as it comes.
       this.emit(event, payload, projectId)
       return
     }
@@ -219,7 +220,7 @@ export class ProjectRooms {
   }
 
   /** Hands over every waiting event that comes next in seq order; watches a gap that remains. */
-  private drain(projectId: number, project: Project) {
+  private drain(projectId: number, project: FollowedProject) {
     if (project.last === undefined) return
     for (const seq of project.ahead.keys()) if (seq <= project.last) project.ahead.delete(seq)
     for (let next = project.ahead.get(project.last + 1); next; next = project.ahead.get(project.last + 1)) {

@@ -135,7 +135,7 @@ describe('broadcast to project rooms', () => {
     assert.deepStrictEqual(event, sent)
     assert.strictEqual(event.type, 'token_usage')
     assert.strictEqual(event.project_id, project.id)
-    // token_usage is volatile: broadcast, not logged, no seq.
+    // token_usage is live-only: broadcast, not logged, no seq.
     assert.strictEqual('seq' in event, false)
   })
 

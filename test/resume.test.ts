@@ -44,7 +44,7 @@ describe('event log and resume', () => {
     const [a, b] = [await createProject(server, 'a'), await createProject(server, 'b')]
     await publishResults(server, a.id, 3)
     await publishResults(server, b.id, 2)
-    const log = server.app.realtime.options.eventLog!
+    const log = server.app.realtime.streams.eventLog!
     assert.deepStrictEqual((await log.read(a.id, 0, 100)).map((e) => [e.seq, e.event]), [
       [1, 'projects created'],
       [2, 'test_result'],
@@ -124,7 +124,7 @@ describe('event log and resume', () => {
     try {
       const project = await createProject(capped)
       await publishResults(capped, project.id, 10) // seq 2..11
-      assert.ok((await capped.app.realtime.options.eventLog!.prune()) >= 6)
+      assert.ok((await capped.app.realtime.streams.eventLog!.prune()) >= 6)
       const socket = await connected(capped.socket())
       const seqs = seqsOf(socket, project.id)
       const stale = await socket.emitWithAck('subscribe', { project_id: project.id, since: 3 })
@@ -145,7 +145,7 @@ describe('event log and resume', () => {
     try {
       const project = await createProject(short)
       await publishResults(short, project.id, 3)
-      const log = short.app.realtime.options.eventLog!
+      const log = short.app.realtime.streams.eventLog!
       await until(async () => (await log.read(project.id, 0, 10)).length === 0, 'the log is pruned', 5000)
       assert.deepStrictEqual(await log.state(project.id), { latest: 4, pruned: 4 })
       const socket = await connected(short.socket())
@@ -259,7 +259,7 @@ describe('event log and resume', () => {
       await publishResults(server, project.id, 3) // seq 2..4
       await until(() => seqs.length === 3, 'three arrived')
       // Simulate a lost event: seq 5 is logged but only seq 6 goes out on the wire, twice.
-      const log = server.app.realtime.options.eventLog!
+      const log = server.app.realtime.streams.eventLog!
       await log.append(project.id, 'test_result', { type: 'test_result', project_id: project.id, run_id: 1, name: 'lost', ok: true, skipped: false })
       const six = await server.app.realtime.publish(project.id, 'test_result', { run_id: 1, name: 'six', ok: true, skipped: false })
       server.app.io.to(`project:${project.id}`).emit('test_result', six)
@@ -279,7 +279,7 @@ describe('event log and resume', () => {
         socket.io.opts.reconnection = false
         socket.io.engine.close()
         await publishResults(capped, project.id, 10)
-        await capped.app.realtime.options.eventLog!.prune()
+        await capped.app.realtime.streams.eventLog!.prune()
         socket.io.opts.reconnection = true
         socket.connect()
         await until(() => reset !== undefined, 'onReset was called')

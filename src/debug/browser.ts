@@ -7,7 +7,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 const socket = io(window.location.origin, { transports: ['websocket', 'polling'] })
 const client = createClient(socket)
-;(window as any).vibecode = client
+;(window as unknown as { vibecode: typeof client }).vibecode = client
 
 const state = $('state')
 client.rooms.onState((value) => (state.textContent = value))
@@ -19,11 +19,12 @@ client.rooms.onHeartbeat((beat) => {
   $('heartbeat-instance').textContent = `${beat.instance} (${beat.instances} instance(s))`
 })
 
-function show(event: string, payload: any) {
+function show(event: string, payload: unknown) {
   const item = document.createElement('li')
   item.dataset.event = event
-  if (typeof payload?.seq === 'number') item.dataset.seq = String(payload.seq)
-  const seq = typeof payload?.seq === 'number' ? `#${payload.seq}` : '(volatile)'
+  const { seq: number } = (payload ?? {}) as { seq?: unknown }
+  if (typeof number === 'number') item.dataset.seq = String(number)
+  const seq = typeof number === 'number' ? `#${number}` : '(live-only)'
   item.textContent = `${seq} ${event} ${JSON.stringify(payload)}`
   $('events').prepend(item)
 }
@@ -37,8 +38,8 @@ async function subscribe(projectId: number) {
       onError: (error) => (status.textContent = `project ${projectId}: ${error.message}`)
     })
     status.textContent = `subscribed to project ${ack.project_id} (room ${ack.room}, seq ${ack.seq})`
-  } catch (error: any) {
-    status.textContent = `subscribe failed: ${error.message}`
+  } catch (error) {
+    status.textContent = `subscribe failed: ${error instanceof Error ? error.message : String(error)}`
   }
 }
 

@@ -1,19 +1,17 @@
-// Nested routes (/projects/:project_id/sessions) carry their parent's id in params.route.
+// Parent records: nested routes (/projects/:project_id/sessions) carry their parent's id in
+// params.route, and records name their parent in a field (a message's session_id). One rule for
+// "the parent must exist": a 404 that names it, before anything is written.
 import { NotFound } from '@feathersjs/errors'
 import type { Params } from '@feathersjs/feathers'
+import { parseId } from '../ids'
 
-/** A record id: a positive integer, or its decimal string (paths carry strings); else undefined. */
-export function asId(value: unknown): number | undefined {
-  const id = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value
-  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 1 ? id : undefined
-}
-
-/** The integer value of a route placeholder; anything else names a parent that cannot exist. */
-export function routeId(params: Params | undefined, name: string, what: string): number {
-  const raw = (params?.route as Record<string, string> | undefined)?.[name]
-  const id = asId(raw)
-  if (id === undefined) throw new NotFound(`${what} ${String(raw)} does not exist`)
-  return id
+/** Looks a parent record up; a missing one is a NotFound naming it ("Project 7 does not exist"). */
+export async function existing<T>(what: string, id: number, get: (id: number) => Promise<T>): Promise<T> {
+  try {
+    return await get(id)
+  } catch (error) {
+    throw error instanceof NotFound ? new NotFound(`${what} ${id} does not exist`) : error
+  }
 }
 
 /** The parent id of a nested route, after checking the parent exists (404 naming it if not). */
@@ -23,16 +21,10 @@ export async function existingParent(
   what: string,
   get: (id: number) => Promise<unknown>
 ): Promise<number> {
-  const id = routeId(params, name, what)
-  await orNotFound(get(id), `${what} ${id} does not exist`)
+  const raw = (params?.route as Record<string, string> | undefined)?.[name]
+  const id = parseId(raw)
+  // Anything but an integer names a parent that cannot exist.
+  if (id === undefined) throw new NotFound(`${what} ${String(raw)} does not exist`)
+  await existing(what, id, get)
   return id
-}
-
-/** Awaits a lookup; its NotFound becomes one that names the missing parent. */
-export async function orNotFound<T>(lookup: Promise<T>, message: string): Promise<T> {
-  try {
-    return await lookup
-  } catch (error) {
-    throw error instanceof NotFound ? new NotFound(message) : error
-  }
 }

@@ -3,7 +3,7 @@
 import { BadRequest, NotFound } from '@feathersjs/errors'
 import type { Validator } from '@feathersjs/schema'
 import type { HookContext, NextFunction } from '../declarations'
-import { asId } from './route-id'
+import { parseId } from '../ids'
 
 interface AjvProblem {
   instancePath?: string
@@ -36,9 +36,11 @@ export function describeProblems(problems: AjvProblem[]): string {
 async function runValidator(validator: Validator, value: unknown, what: string) {
   try {
     return await validator(value)
-  } catch (error: any) {
-    if (!error?.ajv) throw error
-    throw new BadRequest(`Invalid ${what}: ${describeProblems(error.errors ?? [])}`, error.errors)
+  } catch (error) {
+    // Feathers' validators throw a BadRequest marked `ajv` with Ajv's problems as `errors`.
+    const failure = error as { ajv?: boolean; errors?: AjvProblem[] }
+    if (!failure?.ajv) throw error
+    throw new BadRequest(`Invalid ${what}: ${describeProblems(failure.errors ?? [])}`, failure.errors)
   }
 }
 
@@ -66,7 +68,7 @@ export const validateQueryWith =
  */
 export const integerId = (context: HookContext) => {
   if (context.id === undefined || context.id === null) return
-  const id = asId(context.id)
+  const id = parseId(context.id)
   if (id === undefined) throw new NotFound(`No record found for id '${String(context.id)}'`)
   context.id = id
 }

@@ -2,6 +2,7 @@
 // instance answers a server-side `count` request with its own figures, so a total costs one
 // round trip and O(instances) work - never a scan of sockets (fetchSockets would be O(N)).
 import type { Server } from 'socket.io'
+import type { DefaultEventsMap } from 'socket.io/dist/typed-events'
 
 export interface InstanceSnapshot {
   instance: string
@@ -18,28 +19,36 @@ export interface ClusterSnapshot {
   rooms: Record<string, number>
 }
 
-const COUNT_REQUEST = 'vibecode:count'
+/** Requests instances send each other through the adapter (io.serverSideEmit). */
+export interface ClusterRequests {
+  'vibecode:count': (reply: (snapshot: InstanceSnapshot) => void) => void
+}
+
+type ClusterServer = Server<DefaultEventsMap, DefaultEventsMap, ClusterRequests>
 
 export class ClusterCounter {
-  private clustered = false
+  private io?: ClusterServer
 
   constructor(private readonly local: () => InstanceSnapshot) {}
 
-  /** Answer other instances' count requests; only for adapters that support serverSideEmit. */
-  attach(io: Server, clustered: boolean) {
-    this.clustered = clustered
+  /** Answers other instances' count requests; only for adapters that support serverSideEmit. */
+  answerRequests(io: Server, clustered: boolean) {
+    // The app's server is typed without server-side events; these are the ones we add to it.
+    const server = io as unknown as ClusterServer
+    this.io = clustered ? server : undefined
     if (!clustered) return
-    io.on(COUNT_REQUEST as any, (reply: (snapshot: InstanceSnapshot) => void) => {
+    server.on('vibecode:count', (reply) => {
       if (typeof reply === 'function') reply(this.local())
     })
   }
 
-  async snapshot(io: Server | undefined): Promise<ClusterSnapshot> {
+  async snapshot(): Promise<ClusterSnapshot> {
     const own = this.local()
-    if (!io || !this.clustered) return merge([own], true)
+    const io = this.io
+    if (!io) return merge([own], true)
     const { others, complete } = await new Promise<{ others: InstanceSnapshot[]; complete: boolean }>((resolve) => {
       // The adapter's requestsTimeout bounds the wait; late instances are left out (complete: false).
-      ;(io as any).serverSideEmit(COUNT_REQUEST, (error: Error | null, responses: InstanceSnapshot[]) => {
+      io.serverSideEmit('vibecode:count', (error: Error | null, responses: InstanceSnapshot[]) => {
         resolve({ others: Array.isArray(responses) ? responses : [], complete: !error })
       })
     })

@@ -160,10 +160,11 @@ export interface ProjectEvents {
 export type ProjectEventName = keyof ProjectEvents
 
 /**
- * High-rate events that are broadcast but not logged (no seq, not replayed): their final values
- * arrive in logged events (`vibecode_response`, `test_completed`).
+ * Live-only events: high-rate progress that is broadcast (reliably, in order, like every event)
+ * but not logged, so it carries no seq and is not replayed; its final values arrive in logged
+ * events (`vibecode_response`, `test_completed`). Not socket.io's `volatile` flag, which may drop.
  */
-export const VOLATILE_EVENTS: ReadonlySet<string> = new Set<ProjectEventName>(['token_usage', 'test_output'])
+export const LIVE_ONLY_EVENTS: ReadonlySet<string> = new Set<ProjectEventName>(['token_usage', 'test_output'])
 
 /** What a logged room event carries besides its payload. */
 export interface Sequenced {
@@ -172,30 +173,3 @@ export interface Sequenced {
 
 /** What a producer passes: the payload without the fields the broadcast fills in. */
 export type ProjectEventInput<K extends ProjectEventName> = Omit<ProjectEvents[K], 'type' | 'project_id'>
-
-export const PROJECT_EVENT_NAMES: readonly ProjectEventName[] = [
-  'vibecode_response',
-  'token_usage',
-  'vibecode_error',
-  'test_started',
-  'test_output',
-  'test_result',
-  'test_completed'
-]
-
-/**
- * Feathers service events also reach the project room, named `<service path> <event>` with the
- * record as payload (what the Feathers client's `service.on(event)` listens to).
- */
-export const SERVICE_EVENT_NAMES = [
-  'projects created',
-  'projects patched',
-  'projects updated',
-  'projects removed',
-  'sessions created',
-  'sessions patched',
-  'sessions removed',
-  'messages created',
-  'messages patched',
-  'messages removed'
-] as const

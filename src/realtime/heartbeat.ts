@@ -2,6 +2,32 @@
 // stopped by its teardown hook; unref'd so it never keeps a process alive on its own.
 import type { HeartbeatEvent } from './events'
 
+export interface HeartbeatFigures {
+  /** Sockets and instances: the cluster's when clustered, else this instance's. */
+  cluster: { connections: number; instances: number }
+  instance: string
+  instanceConnections: number
+  /** Project rooms with at least one socket on this instance. */
+  rooms: number
+  intervalMs: number
+  startedAt: number
+}
+
+/** The `heartbeat` payload of one beat. */
+export function heartbeatPayload(figures: HeartbeatFigures, now = Date.now()): HeartbeatEvent {
+  return {
+    type: 'heartbeat',
+    connections: figures.cluster.connections,
+    timestamp: new Date(now).toISOString(),
+    instance: figures.instance,
+    instance_connections: figures.instanceConnections,
+    instances: figures.cluster.instances,
+    rooms: figures.rooms,
+    interval_ms: figures.intervalMs,
+    uptime_s: Math.round((now - figures.startedAt) / 1000)
+  }
+}
+
 export interface HeartbeatOptions {
   intervalMs: number
   build: () => Promise<HeartbeatEvent>

@@ -2,10 +2,12 @@
 //  - raw socket.io: `socket.emit('subscribe', { project_id }, ack)` (and 'unsubscribe');
 //  - the Feathers client: `client.service('subscriptions').create({ project_id })` / `.remove(id)`.
 // Any payload is answered: malformed ones with a clear error ack, never a thrown exception.
-import { BadRequest, FeathersError, GeneralError, NotFound } from '@feathersjs/errors'
+import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
 import type { Socket } from 'socket.io'
+import { parseId } from '../ids'
 import type { ErrorAck, ErrorPayload, SubscriptionOk } from './events'
 import { CONTROL_EVENTS } from './events'
+import type { JoinResult } from './project-streams'
 import { projectIdOfRoom, projectRoom } from './rooms'
 
 const EXAMPLE = '{"project_id": 1}'
@@ -22,17 +24,12 @@ export function parseProjectId(payload: unknown, event = 'subscribe'): number {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new BadRequest(`${event} payload must be an object like ${EXAMPLE}, got ${describe(payload)}`)
   }
-  if (!('project_id' in payload) || (payload as any).project_id === undefined) {
-    throw new BadRequest(`${event} payload is missing project_id (expected ${EXAMPLE})`)
-  }
-  return parseIdValue((payload as any).project_id)
-}
-
-export function parseIdValue(value: unknown): number {
-  const id = typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? Number(value) : value
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+  const value = (payload as { project_id?: unknown }).project_id
+  if (value === undefined) throw new BadRequest(`${event} payload is missing project_id (expected ${EXAMPLE})`)
+  const id = parseId(value)
+  if (id === undefined) {
     throw new BadRequest(`project_id must be a positive integer (or its decimal string), got ${describe(value)}`, {
-      project_id: value === undefined ? null : value
+      project_id: value
     })
   }
   return id
@@ -58,24 +55,22 @@ export function parseSince(payload: unknown): number | undefined {
   return since
 }
 
-export type ProjectExists = (projectId: number) => Promise<void>
-
-/** What joining a room (and replaying after `since`) reports back for the ack. */
-export type JoinResult = Pick<SubscriptionOk, 'seq' | 'recovered' | 'replayed'>
+/** Rejects (NotFound, Forbidden, …) when this socket may not join this project's room. */
+export type AuthorizeSubscription = (socket: Socket, projectId: number) => Promise<void>
 
 /** Puts the socket in the project's room, replaying logged events after `since` first. */
 export type JoinProject = (socket: Socket, projectId: number, since: number | undefined) => Promise<JoinResult>
 
 export class Subscriptions {
   constructor(
-    private readonly assertProjectExists: ProjectExists,
+    private readonly authorize: AuthorizeSubscription,
     private readonly join: JoinProject
   ) {}
 
   async subscribe(socket: Socket, payload: unknown): Promise<SubscriptionOk> {
     const projectId = parseProjectId(payload, CONTROL_EVENTS.subscribe)
     const since = parseSince(payload)
-    await this.assertProjectExists(projectId)
+    await this.authorize(socket, projectId)
     const joined = await this.join(socket, projectId, since)
     return { ok: true, project_id: projectId, room: projectRoom(projectId), subscribed: true, ...joined }
   }
@@ -95,8 +90,8 @@ export class Subscriptions {
       .filter((entry): entry is { room: string; project_id: number } => entry.project_id !== null)
   }
 
-  /** Wires the raw socket.io events on one socket. */
-  attach(socket: Socket) {
+  /** Listens to the raw socket.io events on one socket. */
+  listen(socket: Socket) {
     socket.on(CONTROL_EVENTS.subscribe, (...args: unknown[]) => {
       this.answer(socket, CONTROL_EVENTS.subscribeResult, args, (payload) => this.subscribe(socket, payload))
     })
@@ -123,15 +118,3 @@ export class Subscriptions {
     handler(args[0]).then(reply, (error) => reply(errorAck(error)))
   }
 }
-
-/** Turns "no such project" from the projects service into a message that names the project. */
-export const projectExistsVia =
-  (getProject: (id: number) => Promise<unknown>): ProjectExists =>
-  async (projectId) => {
-    try {
-      await getProject(projectId)
-    } catch (error) {
-      if (error instanceof NotFound) throw new NotFound(`Project ${projectId} does not exist`, { project_id: projectId })
-      throw error
-    }
-  }

@@ -67,7 +67,7 @@ describe('debug page in a browser', function () {
     assert.match(text, /"patch":"--- /)
     const seq = Number(await response.getAttribute('data-seq'))
     assert.ok(seq > 3)
-    // Live token usage showed up before it, without seq (volatile).
+    // Live token usage showed up before it, without seq (live-only).
     assert.ok((await page.$$('li[data-event="token_usage"]:not([data-seq])')).length > 0)
 
     // A second page counts in the heartbeat.

@@ -1,5 +1,5 @@
 // The room dispatcher: which payload goes to which rooms, from what Feathers hands it (the real
-// sending, Realtime.sendToRooms, is exercised by the integration tests).
+// sending, Realtime.sendToRoom, is exercised by the integration tests).
 import assert from 'assert'
 import { Channel, CombinedChannel } from '@feathersjs/transport-commons'
 import { createRoomDispatcher } from '../../src/realtime/dispatch'
@@ -7,22 +7,23 @@ import type { RoomTarget } from '../../src/realtime/rooms'
 import { RoomChannel, RoomTarget as Target } from '../../src/realtime/rooms'
 
 function recordingSender() {
-  const calls: { rooms: string[]; event: string; payload: unknown; close: boolean[] }[] = []
-  const send = (targets: RoomTarget[], event: string, payload: unknown) =>
-    calls.push({ rooms: targets.map((t) => t.room), event, payload, close: targets.map((t) => t.closeAfterSend) })
+  const calls: { room: string; event: string; payload: unknown; close: boolean }[] = []
+  const send = (target: RoomTarget, event: string, payload: unknown) =>
+    calls.push({ room: target.room, event, payload, close: target.closeAfterSend })
   return { send, calls }
 }
 
 const room = (name: string, close = false) => new RoomChannel(new Target(name, close), () => undefined)
 
 describe('unit: room dispatcher', () => {
-  it('sends one broadcast for all rooms that get the same payload', () => {
+  it('hands each room of the channels its own send, named `<path> <event>`', () => {
     const { send, calls } = recordingSender()
     const dispatch = createRoomDispatcher(send)
     const context = { path: 'messages', result: { id: 1 } } as any
     dispatch('created', new CombinedChannel([room('project:1'), room('project:2')]), context, { id: 1 })
     assert.deepStrictEqual(calls, [
-      { rooms: ['project:1', 'project:2'], event: 'messages created', payload: { id: 1 }, close: [false, false] }
+      { room: 'project:1', event: 'messages created', payload: { id: 1 }, close: false },
+      { room: 'project:2', event: 'messages created', payload: { id: 1 }, close: false }
     ])
   })
 
@@ -32,10 +33,10 @@ describe('unit: room dispatcher', () => {
     const context = { path: 'p', result: { id: 1, secret: true }, dispatch: { id: 1 } } as any
     dispatch('patched', new CombinedChannel([room('a').send({ id: 1, custom: true }), room('b')]), context, {})
     assert.deepStrictEqual(
-      calls.map((c) => [c.rooms, c.payload]),
+      calls.map((c) => [c.room, c.payload]),
       [
-        [['a'], { id: 1, custom: true }],
-        [['b'], { id: 1 }]
+        ['a', { id: 1, custom: true }],
+        ['b', { id: 1 }]
       ]
     )
   })
@@ -53,6 +54,6 @@ describe('unit: room dispatcher', () => {
     const dispatch = createRoomDispatcher(send)
     const ordinary = new Channel([{ some: 'connection' } as any])
     dispatch('removed', new CombinedChannel([ordinary, room('project:9', true)]), { path: 'projects', result: {} } as any, {})
-    assert.deepStrictEqual(calls.map((c) => [c.rooms, c.close]), [[['project:9'], [true]]])
+    assert.deepStrictEqual(calls.map((c) => [c.room, c.close]), [['project:9', true]])
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'assert'
 import { BadRequest, NotFound } from '@feathersjs/errors'
-import { errorPayload, parseProjectId, projectExistsVia } from '../../src/realtime/subscriptions'
+import { errorPayload, parseProjectId } from '../../src/realtime/subscriptions'
 
 describe('unit: subscription payloads', () => {
   it('accepts positive integers and their decimal strings', () => {
@@ -38,16 +38,5 @@ describe('unit: subscription payloads', () => {
       message: 'Internal error while handling the request'
     })
     assert.strictEqual(errorPayload(new NotFound('gone')).code, 404)
-  })
-
-  it('renames the projects service NotFound and passes other errors on', async () => {
-    const missing = projectExistsVia(async () => {
-      throw new NotFound('No record found for id 3')
-    })
-    await assert.rejects(missing(3), { name: 'NotFound', message: 'Project 3 does not exist' })
-    const broken = projectExistsVia(async () => {
-      throw new Error('connection refused')
-    })
-    await assert.rejects(broken(3), { message: 'connection refused' })
   })
 })

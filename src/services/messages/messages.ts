@@ -1,7 +1,7 @@
 // Messages: the flat `messages` service and the nested route POST/GET /sessions/:session_id/messages.
 import { hooks as schemaHooks } from '@feathersjs/schema'
 import type { Application, HookContext } from '../../declarations'
-import { orNotFound } from '../../hooks/route-id'
+import { existing } from '../../hooks/route-id'
 import { mapResults } from '../../hooks/map-results'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { MessageService, SessionMessagesService, getOptions } from './messages.class'
@@ -15,7 +15,7 @@ export * from './messages.schema'
 /** The session must exist (404); its project becomes the message's project. */
 const copyProjectFromSession = async (context: HookContext) => {
   const sessionId = context.data.session_id
-  const session = await orNotFound(context.app.service('sessions').get(sessionId), `Session ${sessionId} does not exist`)
+  const session = await existing('Session', sessionId, (id) => context.app.service('sessions').get(id))
   context.data = { ...context.data, project_id: session.project_id }
 }
 

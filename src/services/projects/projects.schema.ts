@@ -41,10 +41,13 @@ export const projectPatchResolver = resolve<Project, HookContext>({ updated_at: 
 export const projectQueryProperties = Type.Pick(projectSchema, ['id', 'name', 'created_at', 'updated_at'])
 
 /** test_command is stored as JSON text; clients see the array. */
-export const projectFromRow = (row: any): Project => ({
+export const projectFromRow = (row: ProjectRow): Project => ({
   ...row,
   test_command: typeof row.test_command === 'string' ? JSON.parse(row.test_command) : (row.test_command ?? null)
 })
+
+/** A project as stored: test_command as JSON text (rows written before a read may still hold the array). */
+export type ProjectRow = Omit<Project, 'test_command'> & { test_command: string | string[] | null }
 
 export const projectToRow = <T extends { test_command?: string[] | null }>(data: T) =>
   data.test_command === undefined ? data : { ...data, test_command: data.test_command === null ? null : JSON.stringify(data.test_command) }

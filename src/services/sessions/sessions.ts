@@ -1,6 +1,7 @@
 // Sessions: the flat `sessions` service and the nested route POST/GET /projects/:project_id/sessions.
 import { hooks as schemaHooks } from '@feathersjs/schema'
 import type { Application, HookContext } from '../../declarations'
+import { existing } from '../../hooks/route-id'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { ProjectSessionsService, SessionService, getOptions } from './sessions.class'
 import { sessionDataResolver, sessionDataValidator, sessionQueryValidator, sessionResolver } from './sessions.schema'
@@ -11,7 +12,7 @@ export * from './sessions.schema'
 
 /** A session belongs to an existing project: 404 before anything is written. */
 const projectMustExist = async (context: HookContext) => {
-  await context.app.realtime.options.projectExists(context.data.project_id)
+  await existing('Project', context.data.project_id, (id) => context.app.service('projects').get(id))
 }
 
 export const sessions = (app: Application) => {
