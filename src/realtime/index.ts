@@ -49,6 +49,8 @@ export interface RealtimeOptions {
   authorizeSubscription: AuthorizeSubscription
   /** Runs once per handshake before `connection`; a rejection becomes the client's connect_error. */
   handshake?: (socket: Socket) => Promise<void>
+  /** Runs for each new socket before anything else listens to it (per-socket middleware, limits). */
+  onConnection?: (socket: Socket) => void
   /** Where project events are numbered and kept for resume; without one, events carry no seq. */
   eventLog?: EventLog
   /** How often the event log is pruned (retention and cap live in the log). */
@@ -174,6 +176,7 @@ export class Realtime {
     if (handshake) io.use((socket, next) => handshake(socket).then(() => next(), next))
 
     io.on('connection', (socket) => {
+      this.options.onConnection?.(socket)
       this.tracker.connected(socket)
       socket.on('disconnect', () => this.tracker.disconnected(socket))
       this.subscriptions.listen(socket)
