@@ -60,3 +60,12 @@ export const database = (app: Application) => {
     ]
   })
 }
+
+/** Whether a knex instance talks to PostgreSQL (several instances) rather than SQLite (one process). */
+export const isPostgres = (db: Knex) => /^(pg|postgres)/.test(String(db.client.config.client))
+
+/** A unique or primary-key clash: SQLite's constraint error or PostgreSQL's unique_violation. */
+export function isDuplicateKey(error: unknown) {
+  const { code } = (error ?? {}) as { code?: string }
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+}

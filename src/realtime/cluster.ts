@@ -3,6 +3,7 @@
 // round trip and O(instances) work - never a scan of sockets (fetchSockets would be O(N)).
 import type { Server } from 'socket.io'
 import type { DefaultEventsMap } from 'socket.io/dist/typed-events'
+import type { SubscriptionRevokedEvent } from './events'
 
 export interface InstanceSnapshot {
   instance: string
@@ -19,12 +20,23 @@ export interface ClusterSnapshot {
   rooms: Record<string, number>
 }
 
+/** A user's sockets leave a project room (a member was removed), on whichever instance they are. */
+export interface RevokeRequest {
+  user_id: number
+  project_id: number
+  reason: SubscriptionRevokedEvent['reason']
+}
+
 /** Requests instances send each other through the adapter (io.serverSideEmit). */
 export interface ClusterRequests {
   'vibecode:count': (reply: (snapshot: InstanceSnapshot) => void) => void
+  'vibecode:revoke': (request: RevokeRequest) => void
 }
 
-type ClusterServer = Server<DefaultEventsMap, DefaultEventsMap, ClusterRequests>
+export type ClusterServer = Server<DefaultEventsMap, DefaultEventsMap, ClusterRequests>
+
+/** The app's server is typed without server-side events; these are the ones we add to it. */
+export const asClusterServer = (io: Server) => io as unknown as ClusterServer
 
 export class ClusterCounter {
   private io?: ClusterServer
@@ -33,8 +45,7 @@ export class ClusterCounter {
 
   /** Answers other instances' count requests; only for adapters that support serverSideEmit. */
   answerRequests(io: Server, clustered: boolean) {
-    // The app's server is typed without server-side events; these are the ones we add to it.
-    const server = io as unknown as ClusterServer
+    const server = asClusterServer(io)
     this.io = clustered ? server : undefined
     if (!clustered) return
     server.on('vibecode:count', (reply) => {

@@ -6,6 +6,7 @@
 //  - PostgreSQL (instances side by side): each append takes a per-project advisory lock in a
 //    transaction, reads the latest seq and inserts the next, so instances take turns.
 import type { Knex } from 'knex'
+import { isDuplicateKey, isPostgres } from '../database'
 
 export interface LoggedEvent {
   seq: number
@@ -46,7 +47,7 @@ export class KnexEventLog implements EventLog {
   async append(projectId: number, event: string, payload: unknown): Promise<number> {
     const row = { project_id: projectId, event, payload: JSON.stringify(payload), created_at: new Date().toISOString() }
     // PostgreSQL is where several instances write: they take turns per project under a lock.
-    if (this.isPostgres) return this.appendLocked(projectId, row)
+    if (isPostgres(this.db)) return this.appendLocked(projectId, row)
     for (let attempt = 1; ; attempt++) {
       const seq = (this.latestSeq.get(projectId) ?? (await this.state(projectId)).latest) + 1
       try {
@@ -59,10 +60,6 @@ export class KnexEventLog implements EventLog {
         if (!isDuplicateKey(error) || attempt >= 20) throw error
       }
     }
-  }
-
-  private get isPostgres() {
-    return /^(pg|postgres)/.test(String(this.db.client.config.client))
   }
 
   private async appendLocked(projectId: number, row: Record<string, unknown>) {
@@ -131,9 +128,3 @@ export class KnexEventLog implements EventLog {
 
 /** The advisory-lock key space of event log appends (any fixed number unlikely to clash). */
 const LOCK_SPACE = 0x76_69_62 // "vib"
-
-/** A primary-key clash: SQLite's constraint error or PostgreSQL's unique_violation. */
-function isDuplicateKey(error: unknown) {
-  const { code } = (error ?? {}) as { code?: string }
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
-}

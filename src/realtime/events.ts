@@ -53,8 +53,19 @@ export const CONTROL_EVENTS = {
   unsubscribe: 'unsubscribe',
   subscribeResult: 'subscribe_result',
   unsubscribeResult: 'unsubscribe_result',
-  heartbeat: 'heartbeat'
+  heartbeat: 'heartbeat',
+  subscriptionRevoked: 'subscription_revoked'
 } as const
+
+/**
+ * `subscription_revoked`: the socket was taken out of a project room by the server - its member
+ * was removed (`member_removed`), the project deleted (`project_removed`), or its token expired
+ * (`auth_expired`). No further event of that project reaches it.
+ */
+export interface SubscriptionRevokedEvent {
+  project_id: number
+  reason: 'member_removed' | 'project_removed' | 'auth_expired'
+}
 
 // ---- Server -> every connected socket -----------------------------------------------------------
 

@@ -11,11 +11,11 @@ import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import type { Server, ServerOptions, Socket } from 'socket.io'
 import type { Application, NextFunction } from '../declarations'
-import { ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
+import { ClusterCounter, asClusterServer, type ClusterSnapshot, type InstanceSnapshot, type RevokeRequest } from './cluster'
 import { ConnectionTracker } from './connections'
 import { createRoomDispatcher } from './dispatch'
 import type { EventLog } from './event-log'
-import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
+import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced, SubscriptionRevokedEvent } from './events'
 import { CONTROL_EVENTS } from './events'
 import { Heartbeat, heartbeatPayload } from './heartbeat'
 import { ProjectStreams } from './project-streams'
@@ -49,6 +49,8 @@ export interface RealtimeOptions {
   authorizeSubscription: AuthorizeSubscription
   /** Runs once per handshake before `connection`; a rejection becomes the client's connect_error. */
   handshake?: (socket: Socket) => Promise<void>
+  /** The user a socket acts as, for revocations (undefined: anonymous). */
+  userIdOf?: (socket: Socket) => number | undefined
   /** Runs for each new socket before anything else listens to it (per-socket middleware, limits). */
   onConnection?: (socket: Socket) => void
   /** Where project events are numbered and kept for resume; without one, events carry no seq. */
@@ -125,8 +127,41 @@ export class Realtime {
         ? Promise.resolve(this.io?.to(target.room).emit(eventName, payload))
         : this.streams.publish(projectId, eventName, payload)
     sent
-      .then(() => target.closeAfterSend && this.io?.in(target.room).socketsLeave(target.room))
+      .then(() => target.closeAfterSend && projectId !== null && this.closeRoom(projectId))
       .catch((error) => this.options.log?.(`'${eventName}' to ${target.room} failed: ${String(error)}`))
+  }
+
+  /** The project is gone: its subscribers are told, then the room is emptied on every instance. */
+  private closeRoom(projectId: number) {
+    const room = projectRoom(projectId)
+    const revoked: SubscriptionRevokedEvent = { project_id: projectId, reason: 'project_removed' }
+    this.io?.to(room).emit(CONTROL_EVENTS.subscriptionRevoked, revoked)
+    this.io?.in(room).socketsLeave(room)
+  }
+
+  /** Takes a user's sockets out of a project room, on every instance, and tells each one why. */
+  revoke(userId: number, projectId: number, reason: SubscriptionRevokedEvent['reason']) {
+    const request: RevokeRequest = { user_id: userId, project_id: projectId, reason }
+    this.revokeHere(request)
+    if (this.io && this.redis) asClusterServer(this.io).serverSideEmit('vibecode:revoke', request)
+  }
+
+  /** This instance's part of a revocation: O(sockets in the room), revocations are rare. */
+  private revokeHere({ user_id, project_id, reason }: RevokeRequest) {
+    const room = projectRoom(project_id)
+    const members = this.io?.of('/').adapter.rooms.get(room)
+    for (const id of [...(members ?? [])]) {
+      const socket = this.io?.of('/').sockets.get(id)
+      if (!socket || this.options.userIdOf?.(socket) !== user_id) continue
+      this.leaveRoom(socket, project_id, reason)
+    }
+  }
+
+  /** One socket leaves one project room and hears `subscription_revoked`. */
+  leaveRoom(socket: Socket, projectId: number, reason: SubscriptionRevokedEvent['reason']) {
+    socket.leave(projectRoom(projectId))
+    const revoked: SubscriptionRevokedEvent = { project_id: projectId, reason }
+    socket.emit(CONTROL_EVENTS.subscriptionRevoked, revoked)
   }
 
   /** This instance's figures, as the cluster count request answers them. */
@@ -167,6 +202,7 @@ export class Realtime {
       io.adapter(createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: 1000 }))
     }
     this.cluster.answerRequests(io, Boolean(this.redis))
+    if (this.redis) asClusterServer(io).on('vibecode:revoke', (request) => this.revokeHere(request))
 
     const adapter = io.of('/').adapter
     adapter.on('create-room', (room: string) => this.tracker.roomCreated(room))
