@@ -4,10 +4,11 @@ import { feathers } from '@feathersjs/feathers'
 import { bodyParser, koa, parseAuthentication, rest } from '@feathersjs/koa'
 import type { Application, Configuration } from './declarations'
 import { loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
-import { corsFor, errorHandler, httpErrors } from './http'
+import { corsFor, errorHandler, httpErrors, originAllowed } from './http'
+import { authenticateHandshake, authentication } from './auth'
 import { database } from './database'
 import { KnexEventLog, realtime } from './realtime'
-import { existing } from './hooks/route-id'
+import { access, authorizeSubscription, socketUserId } from './access'
 import { services } from './services'
 import { channels } from './channels'
 import { debug } from './debug'
@@ -19,7 +20,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   const app: Application = koa(feathers())
   for (const key of Object.keys(settings) as (keyof typeof settings)[]) app.set(key, settings[key])
 
-  app.use(corsFor(settings.origins))
+  app.use(corsFor(settings.origins, { loopbackHostsOnly: settings.auth === 'off' }))
   app.use(errorHandler())
   app.use(httpErrors())
   app.use(parseAuthentication())
@@ -32,13 +33,14 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.configure(
     realtime({
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
-      allowOrigin: (origin) => !origin || settings.origins.includes('*') || settings.origins.includes(origin),
+      allowOrigin: (origin) => originAllowed(origin, settings.origins),
       instanceId: settings.instanceId,
       redisUrl: settings.redisUrl,
       redisPrefix: settings.redisPrefix,
-      authorizeSubscription: async (_socket, projectId) => {
-        await existing('Project', projectId, (id) => app.service('projects').get(id))
-      },
+      authorizeSubscription: (socket, projectId) => authorizeSubscription(app, socket, projectId),
+      userIdOf: socketUserId,
+      // Who the socket is, from its handshake's auth: {token} (src/auth/handshake.ts).
+      handshake: (socket) => authenticateHandshake(app)(socket),
       eventLog: new KnexEventLog(app.get('dbClient'), {
         retentionMs: settings.eventRetentionMs,
         maxPerProject: settings.eventLogMaxPerProject
@@ -48,6 +50,10 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
     })
   )
   app.configure(services)
+  // After the services (its strategies read `users`); its setup hook runs after the migrations.
+  app.configure(authentication)
+  // Membership and roles: the access policy wraps every service registered above.
+  app.configure(access)
   app.configure(channels)
   app.configure(vibecode(settings))
   app.configure(testRunner(settings))

@@ -5,12 +5,16 @@ import * as init from './20261125000000_projects_sessions_messages'
 import * as eventLog from './20261125010000_event_log'
 import * as messageAnswers from './20261125020000_message_answers'
 import * as testRuns from './20261125030000_test_runs'
+import * as users from './20261126000000_users'
+import * as projectMembers from './20261126010000_project_members'
 
 const migrations: Record<string, Knex.Migration> = {
   '20261125000000_projects_sessions_messages': init,
   '20261125010000_event_log': eventLog,
   '20261125020000_message_answers': messageAnswers,
-  '20261125030000_test_runs': testRuns
+  '20261125030000_test_runs': testRuns,
+  '20261126000000_users': users,
+  '20261126010000_project_members': projectMembers
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,12 +1,16 @@
 import type { Application } from '../declarations'
+import { members } from './members/members'
 import { messages } from './messages/messages'
 import { projects } from './projects/projects'
 import { sessions } from './sessions/sessions'
 import { testRuns } from './test-runs/test-runs'
+import { users } from './users/users'
 
 export const services = (app: Application) => {
   app.configure(projects)
   app.configure(sessions)
   app.configure(messages)
   app.configure(testRuns)
+  app.configure(users)
+  app.configure(members)
 }
