@@ -1,8 +1,10 @@
 // Settings: read from config/*.json and the environment (config/custom-environment-variables.json),
 // normalised (environment values arrive as strings) and validated once, at start-up, with a message
 // that names the variable and the bad value.
+import crypto from 'crypto'
+import net from 'net'
 import path from 'path'
-import { Type } from '@feathersjs/typebox'
+import { StringEnum, Type } from '@feathersjs/typebox'
 import type { Static } from '@feathersjs/typebox'
 import { dataValidator } from './validators'
 
@@ -45,7 +47,15 @@ export const configurationSchema = Type.Object(
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     // Deployments sharing one Redis keep apart by prefix (the adapter's channel names start with it).
     redisPrefix: Type.String({ minLength: 1, maxLength: 100 }),
-    instanceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 }))
+    instanceId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    // Access control (src/auth): the mode, the JWT secret, sign-up, token lifetime and the main
+    // backend's public key. Cross-field rules (protected mode, AUTH_SECRET with AUTH=required) are
+    // checked in authProblems below.
+    auth: StringEnum(['off', 'required']),
+    authSecret: Type.Optional(Type.String({ minLength: 32 })),
+    authSignup: StringEnum(['open', 'closed']),
+    authTokenTtlS: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
+    authJwtPublicKey: Type.Optional(Type.String({ minLength: 1 }))
   },
   { additionalProperties: true }
 )
@@ -80,7 +90,12 @@ const ENV_NAMES: Record<string, string> = {
   testRunConcurrency: 'TEST_RUN_CONCURRENCY',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'REDIS_PREFIX',
-  instanceId: 'INSTANCE_ID'
+  instanceId: 'INSTANCE_ID',
+  auth: 'AUTH',
+  authSecret: 'AUTH_SECRET',
+  authSignup: 'AUTH_SIGNUP',
+  authTokenTtlS: 'AUTH_TOKEN_TTL_S',
+  authJwtPublicKey: 'AUTH_JWT_PUBLIC_KEY'
 }
 
 // Plain words for the settings whose schema is a pattern.
@@ -127,7 +142,8 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
     'simulatedTokensPerSecond',
     'testRunTimeoutMs',
     'testRunOutputMaxBytes',
-    'testRunConcurrency'
+    'testRunConcurrency',
+    'authTokenTtlS'
   ]
   for (const key of integers) {
     const value = result[key]
@@ -142,25 +158,86 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
         .filter(Boolean)
     }
   }
-  for (const key of ['redisUrl', 'instanceId', 'vibecodeProvider', 'anthropicApiKey', 'anthropicBaseUrl', 'openaiApiKey', 'openaiBaseUrl']) {
+  for (const key of ['redisUrl', 'instanceId', 'vibecodeProvider', 'anthropicApiKey', 'anthropicBaseUrl', 'openaiApiKey', 'openaiBaseUrl', 'authSecret', 'authJwtPublicKey']) {
     if (result[key] === '' || result[key] === null) delete result[key]
   }
+  for (const key of ['auth', 'authSignup']) {
+    if (typeof result[key] === 'string') result[key] = (result[key] as string).trim().toLowerCase()
+  }
+  // A PEM in a one-line .env file arrives with literal \n sequences.
+  if (typeof result.authJwtPublicKey === 'string') result.authJwtPublicKey = result.authJwtPublicKey.replace(/\\n/g, '\n')
   return result
 }
 
 /** Validates settings; throws a ConfigurationError listing every bad value. */
 export function validateConfiguration(settings: Record<string, unknown>): ApplicationConfiguration {
-  if (validateSchema(settings)) return settings as ApplicationConfiguration
-  throw new ConfigurationError(
-    (validateSchema.errors ?? []).map((problem) => {
-      const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
-      const env = ENV_NAMES[key] ? ` (${ENV_NAMES[key]})` : ''
-      // Secrets are never echoed.
-      const value = key in settings && !/ApiKey$/.test(key) ? `, got ${JSON.stringify(settings[key])}` : ''
-      const message = (problem.keyword === 'pattern' && PATTERN_MESSAGES[key]) || problem.message
-      return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}`
-    })
-  )
+  const problems = validateSchema(settings)
+    ? []
+    : (validateSchema.errors ?? []).map((problem) => {
+        const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
+        const env = ENV_NAMES[key] ? ` (${ENV_NAMES[key]})` : ''
+        // Secrets are never echoed (a secret's length is).
+        const secret = /ApiKey$|Secret$/.test(key)
+        const value = key in settings && !secret ? `, got ${JSON.stringify(settings[key])}` : ''
+        const length = secret && problem.keyword === 'minLength' ? ` (got ${String(settings[key]).length})` : ''
+        const allowed = problem.keyword === 'enum' && Array.isArray(problem.params?.allowedValues) ? problem.params.allowedValues : undefined
+        const message =
+          (problem.keyword === 'pattern' && PATTERN_MESSAGES[key]) || (allowed && `must be one of ${allowed.join(', ')}`) || problem.message
+        return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}${length}`
+      })
+  problems.push(...authProblems(settings))
+  if (problems.length === 0) return settings as ApplicationConfiguration
+  throw new ConfigurationError(problems)
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: the interfaces protected mode allows. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  if (name === 'localhost' || name.endsWith('.localhost')) return true
+  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name
+  if (net.isIPv4(v4)) return v4.split('.')[0] === '127'
+  if (net.isIPv6(name)) return /^(0{0,4}:){7}0{0,3}1$|^::1$/.test(name)
+  return false
+}
+
+/** The public key of AUTH_JWT_PUBLIC_KEY and the one algorithm it may verify (RS256 or ES256). */
+export function platformKeyAlgorithm(pem: string): 'RS256' | 'ES256' {
+  let key: crypto.KeyObject
+  try {
+    key = crypto.createPublicKey(pem)
+  } catch {
+    throw new Error('a value that is not a PEM public key (-----BEGIN PUBLIC KEY----- …)')
+  }
+  if (key.asymmetricKeyType === 'rsa') return 'RS256'
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256'
+  throw new Error(`a ${key.asymmetricKeyType} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''} (RS256 needs RSA, ES256 an EC P-256 key)`)
+}
+
+/**
+ * The rules between settings. Protected mode (as Redis has it): without authentication the
+ * server only listens on loopback, because every request acts as the local user.
+ */
+export function authProblems(settings: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  if (settings.auth === 'off' && typeof settings.host === 'string' && !isLoopbackHost(settings.host)) {
+    problems.push(
+      `protected mode: HOST=${settings.host} is not a loopback address, and with AUTH=off every request acts as the local user. ` +
+        'To serve on a network set AUTH=required (with AUTH_SECRET, at least 32 characters); to stay on this machine set HOST=127.0.0.1 (the default)'
+    )
+  }
+  if (settings.auth === 'required' && settings.authSecret === undefined) {
+    problems.push(
+      'authSecret (AUTH_SECRET) must be set when AUTH=required: at least 32 characters, the same on every instance (e.g. `openssl rand -base64 48`)'
+    )
+  }
+  if (typeof settings.authJwtPublicKey === 'string') {
+    try {
+      platformKeyAlgorithm(settings.authJwtPublicKey)
+    } catch (error: any) {
+      problems.push(`authJwtPublicKey (AUTH_JWT_PUBLIC_KEY) must be a PEM public key for RS256 (RSA) or ES256 (EC P-256), got ${error?.message ?? 'an unreadable key'}`)
+    }
+  }
+  return problems
 }
 
 export type DatabaseTarget =

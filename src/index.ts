@@ -3,6 +3,23 @@ import { createApp } from './app'
 import { ConfigurationError } from './configuration'
 import { startServer } from './http'
 import { describeProvider } from './vibecode'
+import type { Application } from './declarations'
+
+/** The access mode, said once at start-up: who may call, from where, and how. */
+function describeAccess(app: Application) {
+  const origins = app.get('origins').join(' ')
+  if (app.get('auth') === 'off') {
+    return (
+      `access: AUTH=off, protected mode: loopback only (HOST=${app.get('host')}), every request without a token acts as ` +
+      `${app.get('localUser').email}; browser origins: ${origins}. Set AUTH=required and AUTH_SECRET to serve on a network.`
+    )
+  }
+  const platform = app.get('authJwtPublicKey') ? ', platform tokens accepted (AUTH_JWT_PUBLIC_KEY)' : ''
+  return (
+    `access: AUTH=required, every call needs a token (sign-up ${app.get('authSignup')}, tokens live ${app.get('authTokenTtlS')} s${platform}); ` +
+    `browser origins: ${origins}`
+  )
+}
 
 async function main() {
   const app = createApp()
@@ -15,6 +32,7 @@ async function main() {
       `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
   )
 
+  console.info(describeAccess(app))
   console.info(describeProvider(app.vibecode))
 
   let stopping = false

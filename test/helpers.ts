@@ -2,6 +2,7 @@
 // Settings come from config/test.json (SQLite in memory) unless the environment says otherwise:
 // `.ci/run` sets DATABASE_URL to PostgreSQL for its second run.
 import http from 'http'
+import { randomUUID } from 'crypto'
 import axios from 'axios'
 import type { AxiosInstance } from 'axios'
 import { io as connect } from 'socket.io-client'
@@ -106,4 +107,33 @@ export async function subscribe(socket: Socket, projectId: number | string) {
   const ack = await socket.timeout(5000).emitWithAck('subscribe', { project_id: projectId })
   if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack)}`)
   return ack
+}
+
+// Identities (src/auth). Emails are unique per call: on PostgreSQL every test server shares one
+// database, so the users of earlier tests are still there.
+export const uniqueEmail = (label = 'user') => `${label}-${randomUUID()}@example.test`
+
+export const TEST_PASSWORD = 'correct horse battery staple'
+
+/** Headers for a token: `server.http.get(path, bearer(token))`. */
+export const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } })
+
+/** POST /users; the new user with its email and password. */
+export async function signUp(server: TestServer, email = uniqueEmail(), password = TEST_PASSWORD) {
+  const response = await server.http.post('/users', { email, password })
+  if (response.status !== 201) throw new Error(`user not created: ${response.status} ${JSON.stringify(response.data)}`)
+  return { user: response.data as { id: number; email: string; created_at: string }, email, password }
+}
+
+/** POST /authentication with the local strategy: the access token. */
+export async function logIn(server: TestServer, email: string, password = TEST_PASSWORD): Promise<string> {
+  const response = await server.http.post('/authentication', { strategy: 'local', email, password })
+  if (response.status !== 201) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.data)}`)
+  return response.data.accessToken
+}
+
+/** A signed-up, logged-in user: its record and token. */
+export async function newUser(server: TestServer, label = 'user') {
+  const { user, email, password } = await signUp(server, uniqueEmail(label))
+  return { user, email, password, token: await logIn(server, email, password) }
 }

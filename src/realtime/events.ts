@@ -54,17 +54,31 @@ export const CONTROL_EVENTS = {
   subscribeResult: 'subscribe_result',
   unsubscribeResult: 'unsubscribe_result',
   heartbeat: 'heartbeat',
-  subscriptionRevoked: 'subscription_revoked'
+  subscriptionRevoked: 'subscription_revoked',
+  authExpiring: 'auth_expiring',
+  authExpired: 'auth_expired'
 } as const
+
+/** `auth_expiring`: the socket's token expires at `expires_at`; send a fresh one in-band to keep its rooms. */
+export interface AuthExpiringEvent {
+  expires_at: string
+}
+
+/** `auth_expired`: the token expired; the socket left these project rooms and is anonymous now. */
+export interface AuthExpiredEvent {
+  expired_at: string
+  project_ids: number[]
+}
 
 /**
  * `subscription_revoked`: the socket was taken out of a project room by the server - its member
- * was removed (`member_removed`), the project deleted (`project_removed`), or its token expired
- * (`auth_expired`). No further event of that project reaches it.
+ * was removed (`member_removed`), the project deleted (`project_removed`), its token expired
+ * (`auth_expired`), or it logged in as another user (`auth_changed`). No further event of that
+ * project reaches it.
  */
 export interface SubscriptionRevokedEvent {
   project_id: number
-  reason: 'member_removed' | 'project_removed' | 'auth_expired'
+  reason: 'member_removed' | 'project_removed' | 'auth_expired' | 'auth_changed'
 }
 
 // ---- Server -> every connected socket -----------------------------------------------------------

@@ -1,12 +1,17 @@
 import assert from 'assert'
 import {
   ConfigurationError,
+  isLoopbackHost,
+  loadConfiguration,
   normalizeConfiguration,
   parseDatabaseUrl,
   validateConfiguration
 } from '../../src/configuration'
 
+// The configured settings (config/ for NODE_ENV=test) with these values over them: settings added
+// later are valid by default.
 const valid = {
+  ...normalizeConfiguration(loadConfiguration()),
   host: '127.0.0.1',
   port: 8000,
   origins: ['*'],
@@ -29,7 +34,10 @@ const valid = {
   testCommandAllowlist: ['node'],
   testRunTimeoutMs: 600000,
   testRunOutputMaxBytes: 1048576,
-  testRunConcurrency: 2
+  testRunConcurrency: 2,
+  auth: 'off',
+  authSignup: 'open',
+  authTokenTtlS: 3600
 }
 
 describe('unit: configuration', () => {
@@ -48,6 +56,52 @@ describe('unit: configuration', () => {
         /port \(PORT\) must be integer, got "x"/.test(error.message) &&
         /HEARTBEAT_INTERVAL_MS/.test(error.message)
     )
+  })
+
+  it('normalises the auth settings: case, empty values, escaped newlines in a PEM', () => {
+    assert.deepStrictEqual(
+      normalizeConfiguration({ auth: ' Required ', authSignup: 'CLOSED', authSecret: '', authTokenTtlS: '2', authJwtPublicKey: 'a\\nb' }),
+      { auth: 'required', authSignup: 'closed', authTokenTtlS: 2, authJwtPublicKey: 'a\nb' }
+    )
+  })
+
+  it('AUTH=required needs AUTH_SECRET of at least 32 characters, never echoed', () => {
+    assert.throws(
+      () => validateConfiguration({ ...valid, auth: 'required' }),
+      (error: any) => error instanceof ConfigurationError && /authSecret \(AUTH_SECRET\) must be set when AUTH=required/.test(error.message)
+    )
+    assert.throws(
+      () => validateConfiguration({ ...valid, auth: 'required', authSecret: 'x'.repeat(31) }),
+      (error: any) => /AUTH_SECRET\) must NOT have fewer than 32 characters \(got 31\)/.test(error.message) && !error.message.includes('x'.repeat(31))
+    )
+    const ok = { ...valid, auth: 'required', authSecret: 'x'.repeat(32), host: '0.0.0.0' }
+    assert.strictEqual(validateConfiguration(ok), ok)
+  })
+
+  it('protected mode: AUTH=off refuses a non-loopback HOST, naming HOST, AUTH and what to set', () => {
+    assert.throws(
+      () => validateConfiguration({ ...valid, host: '0.0.0.0' }),
+      (error: any) =>
+        error instanceof ConfigurationError &&
+        /protected mode: HOST=0\.0\.0\.0 is not a loopback address/.test(error.message) &&
+        /AUTH=off/.test(error.message) &&
+        /set AUTH=required \(with AUTH_SECRET/.test(error.message) &&
+        /set HOST=127\.0\.0\.1/.test(error.message)
+    )
+    // Listed with the other problems, not instead of them.
+    assert.throws(
+      () => validateConfiguration({ ...valid, host: '0.0.0.0', port: 'x' }),
+      (error: any) => error.problems.length === 2
+    )
+  })
+
+  it('knows loopback hosts', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', 'app.localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+      assert.strictEqual(isLoopbackHost(host), true, host)
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'example.com', 'localhost.example.com', '::2']) {
+      assert.strictEqual(isLoopbackHost(host), false, host)
+    }
   })
 
   it('parses database URLs', () => {
