@@ -8,6 +8,7 @@
 //   await client.rooms.subscribe(projectId, { onReset: () => refetchProject(projectId) })
 //   client.rooms.on('messages created', (message) => ...)   // in seq order, exactly once
 //   client.rooms.onHeartbeat((beat) => ...)                 // also logged at debug level
+//   // AUTH=required: io(url, { autoConnect: false }) and createClient(socket, { getToken })
 //
 // Only types are imported from the server's modules: this file bundles without server code.
 import { feathers } from '@feathersjs/feathers'
@@ -16,6 +17,7 @@ import socketioClient from '@feathersjs/socketio-client'
 import type { Socket } from 'socket.io-client'
 import type { HeartbeatEvent, ProjectEvents, Sequenced, SubscriptionOk } from './realtime/events'
 import { ProjectRooms } from './project-rooms'
+import { keepAuthenticated, type GetToken } from './client-auth'
 import type { ProjectRoomsOptions } from './project-rooms'
 import type { Project } from './services/projects/projects.shared'
 import type { ProjectSessionsClientService, Session } from './services/sessions/sessions.shared'
@@ -75,7 +77,16 @@ export interface RoomEvents extends ProjectEvents {
   'test-runs patched': TestRun
 }
 
-export function createClient(socket: Socket, options: ProjectRoomsOptions = {}): ClientApplication {
+export interface ClientOptions extends ProjectRoomsOptions {
+  /**
+   * Where tokens come from (AUTH=required): asked at every (re)connect, before expiry and after
+   * it; the client renews in-band and resubscribes by itself (src/client-auth.ts). Create the
+   * socket with `autoConnect: false` so its first handshake carries a token too.
+   */
+  getToken?: GetToken
+}
+
+export function createClient(socket: Socket, options: ClientOptions = {}): ClientApplication {
   const connection = socketioClient<ServiceTypes>(socket)
   const client = feathers<ServiceTypes, ClientConfiguration>() as ClientApplication
   client.configure(connection)
@@ -86,6 +97,10 @@ export function createClient(socket: Socket, options: ProjectRoomsOptions = {}):
   client.configure(testRunClient)
   client.use('subscriptions', connection.service('subscriptions'), { methods: ['find', 'create', 'remove'] })
   client.rooms = new ProjectRooms(socket, options) as TypedProjectRooms
+  if (options.getToken) {
+    keepAuthenticated(socket, client.rooms, options.getToken, (message) => (options.logger ?? console).warn(message))
+    if (!socket.active) socket.connect()
+  }
   // Nested routes: the server takes the parent id from the path, so the path is built here.
   client.projectSessions = (projectId) =>
     client.service(`projects/${projectId}/sessions` as 'projects/:project_id/sessions')

@@ -11,7 +11,7 @@
 //    application to refetch the project's state over REST.
 // Events without seq (live-only ones: token_usage, test_output) are handed over as they come.
 import type { Socket } from 'socket.io-client'
-import type { ErrorPayload, HeartbeatEvent, SubscriptionAck, SubscriptionOk } from './realtime/events'
+import type { ErrorPayload, HeartbeatEvent, SubscriptionAck, SubscriptionOk, SubscriptionRevokedEvent } from './realtime/events'
 import { CONTROL_EVENTS } from './realtime/events'
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
@@ -70,7 +70,13 @@ interface FollowedProject {
 
 type Listener = (payload: any) => void
 
-const IGNORED = new Set<string>([CONTROL_EVENTS.subscribeResult, CONTROL_EVENTS.unsubscribeResult])
+const IGNORED = new Set<string>([
+  CONTROL_EVENTS.subscribeResult,
+  CONTROL_EVENTS.unsubscribeResult,
+  CONTROL_EVENTS.subscriptionRevoked,
+  CONTROL_EVENTS.authExpiring,
+  CONTROL_EVENTS.authExpired
+])
 
 /** The project an event belongs to: `project_id`, or the record's own id for `projects *` events. */
 function projectOf(event: string, payload: any): number | undefined {
@@ -109,6 +115,7 @@ export class ProjectRooms {
       for (const project of this.projects.values()) project.ready = false
     })
     socket.io.on('reconnect_attempt', () => this.setState('reconnecting'))
+    socket.on(CONTROL_EVENTS.subscriptionRevoked, (event: SubscriptionRevokedEvent) => this.revoked(event))
     socket.onAny((event: string, payload: unknown) => this.intake(event, payload))
   }
 
@@ -144,6 +151,30 @@ export class ProjectRooms {
     if (project) clearTimeout(project.gapTimer)
     this.projects.delete(projectId)
     return this.request(CONTROL_EVENTS.unsubscribe, { project_id: projectId })
+  }
+
+  /** Subscribes again to every followed project from its last seq (after a new login, say). */
+  resubscribeAll(): Promise<unknown> {
+    return Promise.allSettled([...this.projects.keys()].map((projectId) => this.resubscribe(projectId)))
+  }
+
+  /**
+   * The server took this socket out of a room. An expired or changed login: events wait until
+   * the subscription is renewed (src/client-auth.ts does that). A removed member or project: the
+   * project is not followed any more, and onError says why (403 / 404, data.reason).
+   */
+  private revoked(event: SubscriptionRevokedEvent) {
+    const project = this.projects.get(event.project_id)
+    if (!project) return
+    if (event.reason === 'auth_expired' || event.reason === 'auth_changed') {
+      project.ready = false
+      return
+    }
+    clearTimeout(project.gapTimer)
+    this.projects.delete(event.project_id)
+    const gone = event.reason === 'project_removed'
+    const message = gone ? `Project ${event.project_id} was removed` : `You are no longer a member of project ${event.project_id}`
+    project.handlers.onError?.(new SubscriptionError({ name: gone ? 'NotFound' : 'Forbidden', code: gone ? 404 : 403, message, data: event }))
   }
 
   /** Room events by name (`messages created`, `vibecode_response`, …), ordered and exactly once. */

@@ -2,7 +2,9 @@
 // keeps the rooms, and at expiry the rooms left but the socket kept - then re-auth + since loses
 // nothing. Short-lived tokens (4 s) so the test sees the whole life of one.
 import assert from 'assert'
+import { io } from 'socket.io-client'
 import type { Socket } from 'socket.io-client'
+import { createClient } from '../src/client'
 import type { TestServer } from './helpers'
 import { bearer, connected, newUser, logIn, recordEvents, sleep, startTestServer, until, waitForEvent } from './helpers'
 
@@ -106,5 +108,32 @@ describe('token expiry on live sockets', function () {
     const session = await newSession()
     await sleep(300)
     assert.ok(!events.some((e) => e.event === 'sessions created' && e.payload.id === session.id))
+  })
+
+  it('the typed client with getToken renews by itself: events over two token lifetimes arrive once, in order', async () => {
+    let tokens = 0
+    const socket = io(server.url, { autoConnect: false, transports: ['websocket'], forceNew: true })
+    server.sockets.push(socket)
+    const quiet = { debug: () => undefined, warn: () => undefined }
+    const client = createClient(socket, {
+      logger: quiet,
+      getToken: async () => {
+        tokens++
+        return logIn(server, owner.email, owner.password)
+      }
+    })
+    const seen: number[] = []
+    client.rooms.on('sessions created', (session) => seen.push(session.id))
+    await client.rooms.subscribe(projectId)
+    const created: number[] = []
+    const deadline = Date.now() + 9000
+    while (Date.now() < deadline) {
+      created.push((await newSession()).id)
+      await sleep(400)
+    }
+    await until(() => seen.length === created.length, 'every event handed over')
+    assert.deepStrictEqual(seen, created)
+    assert.ok(tokens >= 3, `a handshake token and at least two renewals (got ${tokens})`)
+    assert.ok(socket.connected)
   })
 })
