@@ -1,7 +1,7 @@
-// The REST contract of projects, sessions and messages; bad bodies get a 4xx with a message and
-// write nothing.
+// The REST contract of projects, sessions and messages, and GET /connections; bad bodies get a
+// 4xx with a message and write nothing.
 import assert from 'assert'
-import { createProject, createSession, startTestServer } from './helpers'
+import { connected, createProject, createSession, startTestServer, subscribe } from './helpers'
 import type { TestServer } from './helpers'
 
 describe('REST services', () => {
@@ -187,10 +187,21 @@ describe('REST services', () => {
   })
 
   it('GET /connections answers the count and rooms', async () => {
-    const response = await server.http.get('/connections')
-    assert.strictEqual(response.status, 200)
-    assert.strictEqual(response.data.active_connections, 0)
-    assert.deepStrictEqual(response.data.rooms, {})
+    const empty = await server.http.get('/connections')
+    assert.strictEqual(empty.status, 200)
+    assert.strictEqual(empty.data.active_connections, 0)
+    assert.deepStrictEqual(empty.data.rooms, {})
+
+    const [a, b] = [await createProject(server, 'a'), await createProject(server, 'b')]
+    const sockets = [server.socket(), server.socket()]
+    await Promise.all(sockets.map((socket) => connected(socket)))
+    await subscribe(sockets[0], a.id)
+    await subscribe(sockets[1], a.id)
+    await subscribe(sockets[1], b.id)
+    const busy = await server.http.get('/connections')
+    assert.strictEqual(busy.status, 200)
+    assert.strictEqual(busy.data.active_connections, 2)
+    assert.deepStrictEqual(busy.data.rooms, { [a.id]: 2, [b.id]: 1 })
   })
 
   it('unknown paths answer 404 JSON', async () => {

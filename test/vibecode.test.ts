@@ -1,11 +1,8 @@
 // Vibecode responses: a posted message is answered by the model provider in the background; the
 // project room gets live token_usage, then one vibecode_response (or vibecode_error); the message
 // record keeps status, patch, usage and error. Real providers run against loopback servers that
-// speak their vendors' streaming wire formats.
+// speak their vendors' streaming wire formats. The queue and restarts: vibecode-jobs.test.ts.
 import assert from 'assert'
-import fs from 'fs'
-import os from 'os'
-import path from 'path'
 import { parsePatch } from 'diff'
 import { SYSTEM_PROMPT } from '../src/vibecode/prompt'
 import { countTokens } from '../src/vibecode/tokenizer'
@@ -15,22 +12,7 @@ import { ANTHROPIC_MODEL, ANTHROPIC_USAGE, anthropicResponder } from './fakes/an
 import { OPENAI_MODEL, OPENAI_USAGE, openaiResponder } from './fakes/openai'
 import { startFakeServer } from './fakes/sse-server'
 import type { FakeServer, Scenario } from './fakes/sse-server'
-
-async function answered(server: TestServer, messageId: number) {
-  await until(async () => ['completed', 'failed'].includes((await server.http.get(`/messages/${messageId}`)).data.status), `message ${messageId} answered`, 10_000)
-  return (await server.http.get(`/messages/${messageId}`)).data
-}
-
-async function postPrompt(server: TestServer, prompt = 'Add a greeting helper') {
-  const project = await createProject(server)
-  const session = await createSession(server, project.id)
-  const socket = await connected(server.socket())
-  await subscribe(socket, project.id)
-  const events = recordEvents(socket)
-  const response = await server.http.post(`/sessions/${session.session_id}/messages`, { prompt })
-  assert.strictEqual(response.status, 201)
-  return { project, session, socket, events, message: response.data }
-}
+import { answered, postPrompt } from './vibecode-helpers'
 
 describe('vibecode responses', () => {
   describe('simulated provider (nothing configured)', () => {
@@ -182,98 +164,6 @@ describe('vibecode responses', () => {
       }
     })
   }
-
-  describe('the job queue', () => {
-    it('runs at most VIBECODE_CONCURRENCY model streams at once', async () => {
-      const fake = await startFakeServer(anthropicResponder)
-      const server = await startTestServer({ vibecodeProvider: 'anthropic', anthropicBaseUrl: fake.url, vibecodeConcurrency: 2 } as any)
-      try {
-        const project = await createProject(server)
-        const session = await createSession(server, project.id)
-        const ids = []
-        for (let i = 0; i < 8; i++) ids.push((await server.http.post(`/sessions/${session.id}/messages`, { prompt: `p${i}` })).data.id)
-        for (const id of ids) assert.strictEqual((await answered(server, id)).status, 'completed')
-        assert.strictEqual(fake.requests.length, 8)
-        assert.strictEqual(fake.maxActive, 2)
-      } finally {
-        await server.stop()
-        await fake.close()
-      }
-    })
-
-    it('refuses a message with 503, storing nothing, when the queue is full', async () => {
-      const fake = await startFakeServer(anthropicResponder)
-      fake.scenario = 'hang'
-      const server = await startTestServer({ vibecodeProvider: 'anthropic', anthropicBaseUrl: fake.url, vibecodeConcurrency: 1, vibecodeQueueMax: 2, vibecodeTimeoutMs: 60_000 } as any)
-      try {
-        const project = await createProject(server)
-        const session = await createSession(server, project.id)
-        const statuses = []
-        for (let i = 0; i < 4; i++) statuses.push((await server.http.post(`/sessions/${session.id}/messages`, { prompt: `p${i}` })).status)
-        // One running, two waiting, the fourth refused.
-        assert.deepStrictEqual(statuses, [201, 201, 201, 503])
-        assert.strictEqual((await server.http.get(`/sessions/${session.id}/messages`)).data.total, 3)
-      } finally {
-        await server.stop()
-        await fake.close()
-      }
-    })
-  })
-
-  describe('across restarts', () => {
-    let dir: string
-    let database: string
-    beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vibecode-answers-'))
-      database = process.env.DATABASE_URL ?? `sqlite:${path.join(dir, 'db.sqlite')}`
-    })
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
-
-    it('a GET after a restart returns the same answer', async () => {
-      const first = await startTestServer({ database })
-      const { message } = await postPrompt(first)
-      const before = await answered(first, message.id)
-      await first.stop()
-      const second = await startTestServer({ database })
-      try {
-        assert.deepStrictEqual((await second.http.get(`/messages/${message.id}`)).data, before)
-      } finally {
-        await second.stop()
-      }
-    })
-
-    it('a job cut off by shutdown ends failed, not streaming forever', async () => {
-      const first = await startTestServer({ database, simulatedTokensPerSecond: 5 })
-      const { message } = await postPrompt(first)
-      await until(async () => (await first.http.get(`/messages/${message.id}`)).data.status === 'streaming', 'streaming')
-      await first.stop()
-      const second = await startTestServer({ database })
-      try {
-        const stored = (await second.http.get(`/messages/${message.id}`)).data
-        assert.strictEqual(stored.status, 'failed')
-        assert.strictEqual(stored.error.code, 'interrupted')
-      } finally {
-        await second.stop()
-      }
-    })
-
-    it('a job cut off by a crash (left streaming in the database) is failed at the next start', async () => {
-      const first = await startTestServer({ database })
-      const { message } = await postPrompt(first)
-      await answered(first, message.id)
-      // What a killed process leaves behind.
-      await first.app.get('dbClient')('messages').where({ id: message.id }).update({ status: 'streaming', patch: null })
-      await first.stop()
-      const second = await startTestServer({ database })
-      try {
-        const stored = (await second.http.get(`/messages/${message.id}`)).data
-        assert.strictEqual(stored.status, 'failed')
-        assert.strictEqual(stored.error.code, 'interrupted')
-      } finally {
-        await second.stop()
-      }
-    })
-  })
 })
 
 /** The next `event` in a recording (already there, or arriving within 10 s). */

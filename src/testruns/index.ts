@@ -5,10 +5,13 @@
 import path from 'path'
 import { BadRequest } from '@feathersjs/errors'
 import type { ApplicationConfiguration } from '../configuration'
-import type { Application, NextFunction } from '../declarations'
+import type { Application } from '../declarations'
 import type { TestRun } from '../services/test-runs/test-runs.schema'
-import { Throttle } from '../vibecode/throttle'
+import { BoundedJobQueue } from '../jobs/bounded-queue'
+import { runWithApp } from '../jobs/lifecycle'
+import { Throttle } from '../jobs/throttle'
 import { runTestProcess } from './process'
+import type { RunSummary } from './process'
 
 declare module '@feathersjs/feathers/lib/declarations' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -28,16 +31,22 @@ export interface TestRunOptions {
 const OUTPUT_BATCH_MS = 100
 const MAX_LINES_PER_EVENT = 500
 
+// The summary of a run cancelled before it started: nothing ran.
+const NOT_RUN = { exit_code: null, passed: 0, failed: 0, skipped: 0, duration_ms: 0, output: '', output_truncated: false, error: null }
+
 export class TestRunManager {
-  private readonly waiting: TestRun[] = []
-  private readonly running = new Map<number, AbortController>()
-  private readonly jobs = new Set<Promise<void>>()
-  private stopped = false
+  private readonly queue: BoundedJobQueue<TestRun>
 
   constructor(
     private readonly app: Application,
     readonly options: TestRunOptions
-  ) {}
+  ) {
+    this.queue = new BoundedJobQueue<TestRun>({
+      concurrency: options.concurrency,
+      run: (run, signal) => this.execute(run, signal),
+      onError: (run, error) => console.error(`[test-runs] run ${run.id} failed to settle:`, error)
+    })
+  }
 
   /** The project's own workspace under the configured root. */
   workspaceOf(projectId: number) {
@@ -57,60 +66,36 @@ export class TestRunManager {
         allowed: this.options.allowlist
       })
     }
-    const run = (await this.app.service('test-runs').create({
-      project_id: projectId,
-      command: JSON.stringify(command) as any,
-      status: 'queued',
-      created_at: new Date().toISOString()
-    })) as TestRun
-    this.waiting.push(run)
-    this.pump()
+    const run = await this.app.service('test-runs').create({ project_id: projectId, command })
+    this.queue.enqueue(run)
     return run
   }
 
   /** Stops a queued or running run; it ends `cancelled`. */
   async cancel(runId: number) {
-    const index = this.waiting.findIndex((run) => run.id === runId)
-    if (index !== -1) {
-      const [run] = this.waiting.splice(index, 1)
-      await this.finish(run, { status: 'cancelled', exit_code: null, passed: 0, failed: 0, skipped: 0, duration_ms: 0, output: '', output_truncated: false, error: null })
+    const queued = this.queue.removeWaiting((run) => run.id === runId)
+    if (queued) {
+      await this.finish(queued, { ...NOT_RUN, status: 'cancelled' })
       return
     }
-    this.running.get(runId)?.abort()
+    this.queue.abortRunning((run) => run.id === runId)
     // Wait until the process is gone and the record says so.
-    await Promise.all([...this.jobs])
+    await this.queue.runningEnded()
   }
 
   /** At start-up: runs a previous process left queued or running did not finish. */
   async recover() {
-    const stuck = (await this.app.service('test-runs').find({ query: { status: { $in: ['queued', 'running'] } }, paginate: false })) as TestRun[]
+    const stuck = await this.app.service('test-runs').find({ query: { status: { $in: ['queued', 'running'] } }, paginate: false })
     for (const run of stuck) {
       await this.app.service('test-runs').patch(run.id, { status: 'error', error: 'interrupted: the server restarted during this run', finished_at: new Date().toISOString() })
     }
   }
 
+  /** At shutdown: running runs are killed (they end `cancelled`), queued ones are cancelled. */
   async stop() {
-    this.stopped = true
-    for (const controller of this.running.values()) controller.abort()
-    await Promise.all([...this.jobs])
-    for (const run of this.waiting.splice(0)) {
+    const waiting = await this.queue.stop()
+    for (const run of waiting) {
       await this.app.service('test-runs').patch(run.id, { status: 'cancelled', error: 'the server shut down', finished_at: new Date().toISOString() })
-    }
-  }
-
-  private pump() {
-    while (!this.stopped && this.running.size < this.options.concurrency && this.waiting.length > 0) {
-      const run = this.waiting.shift()!
-      const controller = new AbortController()
-      this.running.set(run.id, controller)
-      const job = this.execute(run, controller.signal)
-        .catch((error) => console.error(`[test-runs] run ${run.id} failed to settle:`, error))
-        .finally(() => {
-          this.running.delete(run.id)
-          this.jobs.delete(job)
-          this.pump()
-        })
-      this.jobs.add(job)
     }
   }
 
@@ -162,8 +147,8 @@ export class TestRunManager {
     await this.finish(run, summary)
   }
 
-  private async finish(run: TestRun, summary: Awaited<ReturnType<typeof runTestProcess>>) {
-    await this.app.service('test-runs').patch(run.id, { ...summary, finished_at: new Date().toISOString() } as any)
+  private async finish(run: TestRun, summary: RunSummary) {
+    await this.app.service('test-runs').patch(run.id, { ...summary, finished_at: new Date().toISOString() })
     await this.app.realtime.publish(run.project_id, 'test_completed', {
       run_id: run.id,
       status: summary.status,
@@ -185,18 +170,5 @@ export const testRunner = (settings: ApplicationConfiguration) => (app: Applicat
     concurrency: settings.testRunConcurrency
   })
   app.testRuns = manager
-  app.hooks({
-    setup: [
-      async (_context: unknown, next: NextFunction) => {
-        await next()
-        await manager.recover()
-      }
-    ],
-    teardown: [
-      async (_context: unknown, next: NextFunction) => {
-        await manager.stop()
-        await next()
-      }
-    ]
-  })
+  runWithApp(app, manager)
 }

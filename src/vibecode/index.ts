@@ -1,7 +1,8 @@
 // Vibecode responses: every posted message is answered by the configured model provider, in the
 // background (see jobs.ts). `app.vibecode` holds the queue.
 import type { ApplicationConfiguration } from '../configuration'
-import type { Application, HookContext, NextFunction } from '../declarations'
+import type { Application, HookContext } from '../declarations'
+import { runWithApp } from '../jobs/lifecycle'
 import type { Message } from '../services/messages/messages.schema'
 import { VibecodeJobs } from './jobs'
 import { selectProvider } from './providers'
@@ -38,18 +39,5 @@ export const vibecode = (settings: ApplicationConfiguration) => (app: Applicatio
     after: { create: [(context: HookContext) => jobs.enqueue(context.result as Message)] }
   })
 
-  app.hooks({
-    setup: [
-      async (_context: unknown, next: NextFunction) => {
-        await next()
-        await jobs.recover()
-      }
-    ],
-    teardown: [
-      async (_context: unknown, next: NextFunction) => {
-        await jobs.stop()
-        await next()
-      }
-    ]
-  })
+  runWithApp(app, jobs)
 }

@@ -4,13 +4,14 @@
 // throttled), then vibecode_response or vibecode_error to the project room.
 import { NotFound, Unavailable } from '@feathersjs/errors'
 import type { Application } from '../declarations'
+import { BoundedJobQueue } from '../jobs/bounded-queue'
+import { Throttle } from '../jobs/throttle'
 import type { TokenUsage } from '../realtime/events'
-import type { Message, MessageRow } from '../services/messages/messages.schema'
+import type { Message, MessagePatch } from '../services/messages/messages.schema'
 import { extractPatch } from './patch'
 import { SYSTEM_PROMPT } from './prompt'
 import type { Provider } from './providers'
 import { VibecodeFailure } from './providers'
-import { Throttle } from './throttle'
 
 export interface JobOptions {
   concurrency: number
@@ -21,87 +22,77 @@ export interface JobOptions {
   log?: (message: string) => void
 }
 
+// What a message that will not be answered says: cut off by this process's shutdown, or found
+// unanswered at the next start (after a crash or a kill, when stop() never ran).
+const SHUT_DOWN_WHILE_ANSWERING = 'The server shut down while this message was being answered'
+const SHUT_DOWN_BEFORE_ANSWERING = 'The server shut down before this message was answered'
+const RESTARTED = 'The server restarted before this message was answered'
+
 export class VibecodeJobs {
-  private readonly waiting: Message[] = []
-  private readonly running = new Map<number, AbortController>()
-  private readonly settled = new Set<Promise<void>>()
-  private stopped = false
+  private readonly queue: BoundedJobQueue<Message>
 
   constructor(
     private readonly app: Application,
     readonly provider: Provider,
     private readonly options: JobOptions
-  ) {}
-
-  get stats() {
-    return { running: this.running.size, waiting: this.waiting.length, concurrency: this.options.concurrency }
+  ) {
+    this.queue = new BoundedJobQueue<Message>({
+      concurrency: options.concurrency,
+      maxWaiting: options.queueMax,
+      run: (message, signal) => this.run(message, signal),
+      onError: (message, error) => options.log?.(`vibecode job ${message.id} failed to settle: ${String(error)}`)
+    })
   }
 
   /** Refuses a new message (503, nothing stored) when the queue is full. */
   assertCapacity() {
-    if (this.waiting.length >= this.options.queueMax) {
+    if (this.queue.isFull) {
       throw new Unavailable(`The vibecode queue is full (${this.options.queueMax} waiting); try again shortly`)
     }
   }
 
+  /** Queues a stored message. After stop() it stays pending: the next start's recover() fails it. */
   enqueue(message: Message) {
-    if (this.stopped) return
-    this.waiting.push(message)
-    this.pump()
+    if (this.queue.enqueue(message) !== 'full') return
+    // Messages posted side by side can all pass assertCapacity before the first is queued: the
+    // one that found the queue full is stored already, so it fails instead of waiting forever.
+    const failure = new VibecodeFailure('internal', 'The vibecode queue filled up while this message was stored; post it again')
+    this.fail(message, failure, 0).catch((error) => this.options.log?.(`vibecode message ${message.id} not failed: ${String(error)}`))
   }
 
   /** At start-up: messages a previous process left pending or streaming will not be answered. */
   async recover() {
-    const stuck = (await this.app.service('messages').find({
+    const stuck = await this.app.service('messages').find({
       query: { status: { $in: ['pending', 'streaming'] } },
       paginate: false
-    })) as Message[]
+    })
     for (const message of stuck) {
-      await this.fail(message, new VibecodeFailure('interrupted', 'The server restarted before this message was answered'), 0)
+      await this.fail(message, new VibecodeFailure('interrupted', RESTARTED), 0)
     }
     if (stuck.length > 0) this.options.log?.(`marked ${stuck.length} interrupted message(s) failed`)
   }
 
-  /** At shutdown: abort the running streams; their messages end failed ('interrupted'). */
+  /** At shutdown: abort the running streams; their messages and the waiting ones end failed ('interrupted'). */
   async stop() {
-    this.stopped = true
-    const waiting = this.waiting.splice(0)
-    for (const controller of this.running.values()) {
-      controller.abort(new VibecodeFailure('interrupted', 'The server shut down while this message was being answered'))
-    }
-    await Promise.all([...this.settled])
+    const waiting = await this.queue.stop(new VibecodeFailure('interrupted', SHUT_DOWN_WHILE_ANSWERING))
     for (const message of waiting) {
-      await this.fail(message, new VibecodeFailure('interrupted', 'The server shut down before this message was answered'), 0)
+      await this.fail(message, new VibecodeFailure('interrupted', SHUT_DOWN_BEFORE_ANSWERING), 0)
     }
   }
 
-  private pump() {
-    while (!this.stopped && this.running.size < this.options.concurrency && this.waiting.length > 0) {
-      const message = this.waiting.shift()!
-      const controller = new AbortController()
-      this.running.set(message.id, controller)
-      const job = this.run(message, controller)
-        .catch((error) => this.options.log?.(`vibecode job ${message.id} failed to settle: ${String(error)}`))
-        .finally(() => {
-          this.running.delete(message.id)
-          this.settled.delete(job)
-          this.pump()
-        })
-      this.settled.add(job)
-    }
+  private update(id: number, fields: MessagePatch) {
+    return this.app.service('messages').patch(id, { ...fields, updated_at: new Date().toISOString() })
   }
 
-  private update(id: number, fields: Partial<MessageRow>) {
-    return this.app.service('messages').patch(id, { ...fields, updated_at: new Date().toISOString() } as any)
-  }
-
-  private async run(message: Message, controller: AbortController) {
+  /** Answers one message; `stopped` aborts when the server shuts down. */
+  private async run(message: Message, stopped: AbortSignal) {
     const started = Date.now()
     const { provider } = this
     const { realtime } = this.app
     const ids = { session_id: message.session_id, message_id: message.id }
+    const deadline = new AbortController()
     const timer = setTimeout(
-      () => controller.abort(new VibecodeFailure('timeout', `No complete answer within ${this.options.timeoutMs} ms`)),
+      () => deadline.abort(new VibecodeFailure('timeout', `No complete answer within ${this.options.timeoutMs} ms`)),
       this.options.timeoutMs
     )
     const usage = new Throttle<TokenUsage>(this.options.usageIntervalMs ?? 100, (running) => {
@@ -112,7 +103,7 @@ export class VibecodeJobs {
       const result = await provider.generate({
         system: SYSTEM_PROMPT,
         prompt: message.prompt,
-        signal: controller.signal,
+        signal: AbortSignal.any([stopped, deadline.signal]),
         onUsage: (running) => usage.push(running)
       })
       usage.cancel()

@@ -1,5 +1,5 @@
+// The parts of a test run (src/testruns): TAP test cases and output lines.
 import assert from 'assert'
-import { KeyedQueue } from '../../src/realtime/keyed-queue'
 import { LineSplitter } from '../../src/testruns/lines'
 import { tapCases } from '../../src/testruns/tap'
 
@@ -37,20 +37,5 @@ describe('unit: test run parts', () => {
     assert.deepStrictEqual(splitter.push('c\r\nd\n'), ['bc', 'd'])
     assert.deepStrictEqual(splitter.push('tail'), [])
     assert.deepStrictEqual(splitter.end(), ['tail'])
-  })
-
-  it('runs one task at a time per key, keys side by side, and survives a failed task', async () => {
-    const queue = new KeyedQueue<number>()
-    const order: string[] = []
-    const task = (name: string, ms: number, fail = false) => async () => {
-      order.push(`${name} start`)
-      await new Promise((resolve) => setTimeout(resolve, ms))
-      order.push(`${name} end`)
-      if (fail) throw new Error(name)
-    }
-    await Promise.allSettled([queue.run(1, task('a1', 30, true)), queue.run(1, task('a2', 1)), queue.run(2, task('b1', 10))])
-    assert.deepStrictEqual(order, ['a1 start', 'b1 start', 'b1 end', 'a1 end', 'a2 start', 'a2 end'])
-    await new Promise((resolve) => setImmediate(resolve))
-    assert.strictEqual(queue.size, 0)
   })
 })

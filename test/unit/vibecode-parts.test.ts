@@ -1,9 +1,9 @@
+// The parts of a vibecode answer (src/vibecode): diff extraction, the simulated provider.
 import assert from 'assert'
 import { applyPatch, parsePatch } from 'diff'
 import { extractPatch } from '../../src/vibecode/patch'
 import { SimulatedProvider, simulatedReply } from '../../src/vibecode/providers/simulated'
 import { VibecodeFailure } from '../../src/vibecode/providers/types'
-import { Throttle } from '../../src/vibecode/throttle'
 import { countTokens } from '../../src/vibecode/tokenizer'
 
 const DIFF = '--- a/x.txt\n+++ b/x.txt\n@@ -1,1 +1,1 @@\n-old\n+new\n'
@@ -52,17 +52,5 @@ describe('unit: vibecode parts', () => {
       provider.generate({ system: 's', prompt: 'p', signal: controller.signal, onUsage: () => undefined }),
       { code: 'timeout' }
     )
-  })
-
-  it('throttles to one call per interval and ends on the latest value', async () => {
-    const sent: number[] = []
-    const throttle = new Throttle<number>(50, (value) => sent.push(value))
-    for (let i = 1; i <= 100; i++) throttle.push(i)
-    await new Promise((resolve) => setTimeout(resolve, 80))
-    assert.deepStrictEqual(sent, [1, 100])
-    throttle.push(101)
-    throttle.cancel()
-    await new Promise((resolve) => setTimeout(resolve, 80))
-    assert.deepStrictEqual(sent, [1, 100])
   })
 })

@@ -4,11 +4,12 @@ import { KnexService } from '@feathersjs/knex'
 import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
 import type { Application } from '../../declarations'
 import { existingParent } from '../../hooks/route-id'
-import type { Message, MessageData, MessageQuery } from './messages.schema'
+import type { Message, MessageData, MessagePatch, MessageQuery } from './messages.schema'
 
 export type MessageParams = KnexAdapterParams<MessageQuery>
 
-export class MessageService<ServiceParams extends Params = MessageParams> extends KnexService<Message, MessageData, ServiceParams> {}
+/** Data is what a client posts; patches are the answer's columns (see MessagePatch). */
+export class MessageService<ServiceParams extends Params = MessageParams> extends KnexService<Message, MessageData, ServiceParams, MessagePatch> {}
 
 export const getOptions = (app: Application): KnexAdapterOptions => ({
   paginate: app.get('paginate'),

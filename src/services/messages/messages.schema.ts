@@ -72,6 +72,12 @@ export interface MessageRow {
   updated_at: string | null
 }
 
+/**
+ * What an answer writes into a stored message (src/vibecode/jobs.ts, internal calls only: clients
+ * cannot patch messages). Row-shaped: usage and error go into their flat columns.
+ */
+export type MessagePatch = Partial<Omit<MessageRow, 'id' | 'session_id' | 'project_id' | 'prompt' | 'created_at'>>
+
 /** A stored row as clients see it: usage and error as objects. */
 export function toMessage(row: MessageRow): Message {
   const { input_tokens, output_tokens, total_tokens, error_code, error_message, ...rest } = row

@@ -1,10 +1,10 @@
 import { BadRequest } from '@feathersjs/errors'
-import type { Id, Params } from '@feathersjs/feathers'
+import type { Id, NullableId, Params } from '@feathersjs/feathers'
 import { KnexService } from '@feathersjs/knex'
 import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
 import type { Application } from '../../declarations'
 import { existingParent } from '../../hooks/route-id'
-import type { TestRun, TestRunQuery } from './test-runs.schema'
+import type { TestRun, TestRunData, TestRunPatch, TestRunQuery } from './test-runs.schema'
 
 export type TestRunParams = KnexAdapterParams<TestRunQuery>
 
@@ -12,10 +12,14 @@ export type TestRunParams = KnexAdapterParams<TestRunQuery>
  * `test-runs`: find and get runs; `remove(id)` stops an active run (it ends `cancelled`; the
  * record stays as history) and answers the run. Runs are created through the project route.
  */
-export class TestRunService<ServiceParams extends Params = TestRunParams> extends KnexService<TestRun, Partial<TestRun>, ServiceParams> {
+export class TestRunService<ServiceParams extends Params = TestRunParams> extends KnexService<TestRun, TestRunData, ServiceParams, TestRunPatch> {
   app?: Application
 
-  async remove(id: Id | null, params?: ServiceParams): Promise<any> {
+  // KnexService's three overloads; `remove(null)` is refused.
+  remove(id: Id, params?: ServiceParams): Promise<TestRun>
+  remove(id: null, params?: ServiceParams): Promise<TestRun[]>
+  remove(id: NullableId, params?: ServiceParams): Promise<TestRun | TestRun[]>
+  async remove(id: NullableId, params?: ServiceParams): Promise<TestRun | TestRun[]> {
     if (id === null) throw new BadRequest('Name the run to stop: DELETE /test-runs/:id')
     const run = await this.get(id, params)
     await this.app!.testRuns.cancel(run.id)

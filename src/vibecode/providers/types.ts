@@ -49,7 +49,6 @@ export type FailureCode =
   | 'stream_broken'
   | 'no_diff'
   | 'interrupted'
-  | 'queue_full'
   | 'internal'
 
 /** A failure of one vibecode job, as it is stored and broadcast: `{code, message}`. */

@@ -1,5 +1,6 @@
 // At most one call per interval, always ending on the latest value: token usage streams at up to
-// ~10 events a second per message however fast the model streams.
+// ~10 events a second per message however fast the model streams (src/vibecode), and test output
+// goes out in batches of at most one event per stream every 100 ms (src/testruns).
 export class Throttle<T> {
   private latest?: T
   private timer?: ReturnType<typeof setTimeout>
