@@ -44,6 +44,8 @@ export const configurationSchema = Type.Object(
     testRunTimeoutMs: Type.Integer({ minimum: 100 }),
     testRunOutputMaxBytes: Type.Integer({ minimum: 1024 }),
     testRunConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+    // Where test commands run (src/testruns/sandbox.ts): unset means bwrap when it is installed.
+    testSandbox: Type.Optional(StringEnum(['bwrap', 'none'])),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     // Deployments sharing one Redis keep apart by prefix (the adapter's channel names start with it).
     redisPrefix: Type.String({ minLength: 1, maxLength: 100 }),
@@ -88,6 +90,7 @@ const ENV_NAMES: Record<string, string> = {
   testRunTimeoutMs: 'TEST_RUN_TIMEOUT_MS',
   testRunOutputMaxBytes: 'TEST_RUN_OUTPUT_MAX_BYTES',
   testRunConcurrency: 'TEST_RUN_CONCURRENCY',
+  testSandbox: 'TEST_SANDBOX',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'REDIS_PREFIX',
   instanceId: 'INSTANCE_ID',
@@ -158,6 +161,8 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
         .filter(Boolean)
     }
   }
+  // TEST_SANDBOX= (empty) is unset: bwrap when installed.
+  if (result.testSandbox === '' || result.testSandbox === null) delete result.testSandbox
   for (const key of ['redisUrl', 'instanceId', 'vibecodeProvider', 'anthropicApiKey', 'anthropicBaseUrl', 'openaiApiKey', 'openaiBaseUrl', 'authSecret', 'authJwtPublicKey']) {
     if (result[key] === '' || result[key] === null) delete result[key]
   }

@@ -3,7 +3,7 @@
 // test_output (volatile, batched), test_result per TAP test case, test_completed. The run record
 // keeps status and summary.
 import path from 'path'
-import { BadRequest } from '@feathersjs/errors'
+import { BadRequest, Unavailable } from '@feathersjs/errors'
 import type { ApplicationConfiguration } from '../configuration'
 import type { Application } from '../declarations'
 import type { TestRun } from '../services/test-runs/test-runs.schema'
@@ -11,6 +11,8 @@ import { BoundedJobQueue } from '../jobs/bounded-queue'
 import { runWithApp } from '../jobs/lifecycle'
 import { Throttle } from '../jobs/throttle'
 import { runTestProcess } from './process'
+import { sandboxChoice } from './sandbox'
+import type { SandboxChoice } from './sandbox'
 import type { RunSummary } from './process'
 
 declare module '@feathersjs/feathers/lib/declarations' {
@@ -26,6 +28,8 @@ export interface TestRunOptions {
   timeoutMs: number
   outputMaxBytes: number
   concurrency: number
+  /** Where commands run (sandbox.ts); `unavailable`: test runs answer 503 with the reason. */
+  sandbox?: SandboxChoice
 }
 
 const OUTPUT_BATCH_MS = 100
@@ -66,6 +70,8 @@ export class TestRunManager {
         allowed: this.options.allowlist
       })
     }
+    const sandbox = this.options.sandbox
+    if (sandbox?.mode === 'unavailable') throw new Unavailable(sandbox.reason)
     const run = await this.app.service('test-runs').create({ project_id: projectId, command })
     this.queue.enqueue(run)
     return run
@@ -125,6 +131,7 @@ export class TestRunManager {
       cwd: this.workspaceOf(projectId),
       timeoutMs: this.options.timeoutMs,
       outputMaxBytes: this.options.outputMaxBytes,
+      sandbox: this.options.sandbox?.mode === 'unavailable' ? undefined : this.options.sandbox,
       signal,
       onStarted: () => {
         void realtime.publish(projectId, 'test_started', { run_id: run.id, command: run.command, started_at: startedAt })
@@ -167,7 +174,8 @@ export const testRunner = (settings: ApplicationConfiguration) => (app: Applicat
     allowlist: settings.testCommandAllowlist,
     timeoutMs: settings.testRunTimeoutMs,
     outputMaxBytes: settings.testRunOutputMaxBytes,
-    concurrency: settings.testRunConcurrency
+    concurrency: settings.testRunConcurrency,
+    sandbox: sandboxChoice(settings.testSandbox, settings.auth === 'required')
   })
   app.testRuns = manager
   runWithApp(app, manager)
