@@ -7,6 +7,7 @@ import path from 'path'
 import { StringEnum, Type } from '@feathersjs/typebox'
 import type { Static } from '@feathersjs/typebox'
 import { dataValidator } from './validators'
+import { LIMIT_ENV_NAMES, limitSettingsProperties, normalizeLimitSettings } from './limits/settings'
 
 export const configurationSchema = Type.Object(
   {
@@ -57,7 +58,9 @@ export const configurationSchema = Type.Object(
     authSecret: Type.Optional(Type.String({ minLength: 32 })),
     authSignup: StringEnum(['open', 'closed']),
     authTokenTtlS: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
-    authJwtPublicKey: Type.Optional(Type.String({ minLength: 1 }))
+    authJwtPublicKey: Type.Optional(Type.String({ minLength: 1 })),
+    // Abuse limits (src/limits): RATE_LIMITS, TRUST_PROXY and one count per limit.
+    ...limitSettingsProperties
   },
   { additionalProperties: true }
 )
@@ -98,7 +101,8 @@ const ENV_NAMES: Record<string, string> = {
   authSecret: 'AUTH_SECRET',
   authSignup: 'AUTH_SIGNUP',
   authTokenTtlS: 'AUTH_TOKEN_TTL_S',
-  authJwtPublicKey: 'AUTH_JWT_PUBLIC_KEY'
+  authJwtPublicKey: 'AUTH_JWT_PUBLIC_KEY',
+  ...LIMIT_ENV_NAMES
 }
 
 // Plain words for the settings whose schema is a pattern.
@@ -121,7 +125,7 @@ export function loadConfiguration(): Record<string, unknown> {
   // node-config resolves its folder from the working directory; pin it to ours so the server
   // starts the same from any directory.
   process.env.NODE_CONFIG_DIR ??= path.join(__dirname, '..', 'config')
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late, after NODE_CONFIG_DIR is set
   const config = require('config')
   return JSON.parse(JSON.stringify(config))
 }
@@ -171,6 +175,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
   }
   // A PEM in a one-line .env file arrives with literal \n sequences.
   if (typeof result.authJwtPublicKey === 'string') result.authJwtPublicKey = result.authJwtPublicKey.replace(/\\n/g, '\n')
+  normalizeLimitSettings(result)
   return result
 }
 

@@ -16,7 +16,7 @@ import type { SandboxChoice } from './sandbox'
 import type { RunSummary } from './process'
 
 declare module '@feathersjs/feathers/lib/declarations' {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the augmented interface must repeat Feathers' type parameters
   interface Application<Services, Settings> {
     testRuns: TestRunManager
   }

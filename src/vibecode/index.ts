@@ -10,7 +10,7 @@ import { selectProvider } from './providers'
 export { VibecodeJobs }
 
 declare module '@feathersjs/feathers/lib/declarations' {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the augmented interface must repeat Feathers' type parameters
   interface Application<Services, Settings> {
     vibecode: VibecodeJobs
   }

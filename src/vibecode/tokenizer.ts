@@ -5,7 +5,7 @@ import type { Tiktoken } from 'js-tiktoken'
 let encoding: Tiktoken | undefined
 
 function tokenizer(): Tiktoken {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: its BPE tables are large
   encoding ??= (require('js-tiktoken') as typeof import('js-tiktoken')).getEncoding('cl100k_base')
   return encoding
 }

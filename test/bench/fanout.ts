@@ -16,6 +16,7 @@
 //   BENCH_N=1000 BENCH_K=60 BENCH_SIZES=1024,102400 npm run bench:fanout
 import { fork } from 'child_process'
 import fs from 'fs'
+import os from 'os'
 import path from 'path'
 import type { ChildProcess } from 'child_process'
 import { createApp } from '../../src/app'
@@ -203,7 +204,7 @@ async function main() {
     note: 'CPU = server process CPU (user+system) per event, mean over k events; ratios are means over raw',
     generated_at: new Date().toISOString(),
     node: process.version,
-    cpus: require('os').cpus().length,
+    cpus: os.cpus().length,
     k: K,
     warmup: WARMUP,
     cases: results

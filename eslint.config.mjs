@@ -1,0 +1,21 @@
+// ESLint as Feathers' own repository sets it up: eslint:recommended and typescript-eslint's
+// recommended rules, Prettier for formatting (reported as lint errors), and the same few rules
+// switched off (Feathers' service and hook signatures use `any` and empty interfaces by design).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import prettier from 'eslint-plugin-prettier/recommended'
+
+export default tseslint.config(
+  { ignores: ['lib/**', 'data/**', 'node_modules/**', 'evidence/**', 'test/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-empty-object-type': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }]
+    }
+  }
+)
