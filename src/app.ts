@@ -4,7 +4,7 @@ import { feathers } from '@feathersjs/feathers'
 import { bodyParser, koa, parseAuthentication, rest } from '@feathersjs/koa'
 import type { Application, Configuration } from './declarations'
 import { loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
-import { corsFor, errorHandler, httpErrors, originAllowed } from './http'
+import { corsFor, errorHandler, httpErrors, originAllowed, hostAllowed } from './http'
 import { authenticateHandshake, authentication } from './auth'
 import { database } from './database'
 import { KnexEventLog, realtime } from './realtime'
@@ -14,17 +14,21 @@ import { channels } from './channels'
 import { debug } from './debug'
 import { vibecode } from './vibecode'
 import { testRunner } from './testruns'
+import { abuseLimits } from './limits'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
   const app: Application = koa(feathers())
   for (const key of Object.keys(settings) as (keyof typeof settings)[]) app.set(key, settings[key])
+  // Abuse limits (src/limits): RATE_LIMITS, TRUST_PROXY, RATE_LIMIT_*.
+  const limits = abuseLimits(app, settings)
 
   app.use(corsFor(settings.origins, { loopbackHostsOnly: settings.auth === 'off' }))
   app.use(errorHandler())
   app.use(httpErrors())
   app.use(parseAuthentication())
   app.use(bodyParser())
+  app.use(limits.http)
   app.configure(debug)
   app.configure(rest())
 
@@ -34,13 +38,17 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
     realtime({
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       allowOrigin: (origin) => originAllowed(origin, settings.origins),
+      // AUTH=off: a DNS-rebinding page (same origin, foreign Host) must not reach the sockets either.
+      allowHost: settings.auth === 'off' ? (host) => hostAllowed(host, settings.origins) : undefined,
       instanceId: settings.instanceId,
       redisUrl: settings.redisUrl,
       redisPrefix: settings.redisPrefix,
       authorizeSubscription: (socket, projectId) => authorizeSubscription(app, socket, projectId),
       userIdOf: socketUserId,
       // Who the socket is, from its handshake's auth: {token} (src/auth/handshake.ts).
-      handshake: (socket) => authenticateHandshake(app)(socket),
+      // The per-address handshake limit first, the user's open-socket place last (src/limits).
+      handshake: limits.handshake((socket) => authenticateHandshake(app)(socket)),
+      onConnection: limits.onConnection,
       eventLog: new KnexEventLog(app.get('dbClient'), {
         retentionMs: settings.eventRetentionMs,
         maxPerProject: settings.eventLogMaxPerProject
@@ -57,6 +65,8 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.configure(channels)
   app.configure(vibecode(settings))
   app.configure(testRunner(settings))
+  // Last: the limits go on every service above (src/limits/hooks.ts).
+  app.configure(limits.services)
 
   return app
 }

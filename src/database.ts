@@ -64,8 +64,21 @@ export const database = (app: Application) => {
 /** Whether a knex instance talks to PostgreSQL (several instances) rather than SQLite (one process). */
 export const isPostgres = (db: Knex) => /^(pg|postgres)/.test(String(db.client.config.client))
 
-/** A unique or primary-key clash: SQLite's constraint error or PostgreSQL's unique_violation. */
-export function isDuplicateKey(error: unknown) {
-  const { code } = (error ?? {}) as { code?: string }
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+/** Where the Feathers knex adapter keeps the driver's error it converted. */
+const KNEX_ERROR = Symbol.for('@feathersjs/knex/error')
+
+/**
+ * A unique or primary-key clash, however it surfaced: PostgreSQL's SQLSTATE 23505 (which the knex
+ * adapter turns into a 400) or SQLite's constraint error (which it turns into a 500), raw or
+ * wrapped by the adapter.
+ */
+export function isDuplicateKey(error: unknown): boolean {
+  const original = ((error as Record<symbol, unknown> | null)?.[KNEX_ERROR] ?? error) as { code?: string; message?: string } | null
+  const code = original?.code
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    (code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(String(original?.message)))
+  )
 }

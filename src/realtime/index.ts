@@ -45,6 +45,8 @@ export interface RealtimeOptions {
   heartbeatIntervalMs: number
   /** Whether a browser page of this Origin may open a socket (no Origin: not a browser). */
   allowOrigin: (origin: string | undefined) => boolean
+  /** Whether a handshake naming this Host is served (DNS-rebinding guard); default: any. */
+  allowHost?: (host: string | undefined) => boolean
   /** Whether this socket may join this project's room; rejects with the error for the ack. */
   authorizeSubscription: AuthorizeSubscription
   /** Runs once per handshake before `connection`; a rejection becomes the client's connect_error. */
@@ -265,8 +267,9 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
   // has no preflight).
   const cors = { origin: (origin: string | undefined, done: (error: Error | null, allow?: boolean) => void) => done(null, options.allowOrigin(origin)) }
   const allowRequest: ServerOptions['allowRequest'] = (request, done) => {
-    const allowed = options.allowOrigin(request.headers.origin)
-    done(allowed ? null : 'Origin not allowed', allowed)
+    const { origin, host } = request.headers
+    const allowed = options.allowOrigin(origin) && (options.allowHost?.(host) ?? true)
+    done(allowed ? null : 'Origin or Host not allowed', allowed)
   }
   app.configure(socketio({ cors, allowRequest, ...options.socketOptions }, (io: Server) => rt.bindServer(io)))
   // Room channels are sent here; Feathers' own dispatcher still handles ordinary channels.

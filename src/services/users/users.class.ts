@@ -5,6 +5,7 @@ import type { Params } from '@feathersjs/feathers'
 import { KnexService } from '@feathersjs/knex'
 import type { KnexAdapterOptions, KnexAdapterParams } from '@feathersjs/knex'
 import type { Knex } from 'knex'
+import { isDuplicateKey } from '../../database'
 import type { Application } from '../../declarations'
 import { normalizeEmail, userFromRow } from './users.schema'
 import type { User, UserData, UserPatch, UserQuery, UserRow } from './users.schema'
@@ -14,21 +15,7 @@ export type UserParams = KnexAdapterParams<UserQuery>
 /** The user every request acts as with AUTH=off (it has no password: nobody can log in as it). */
 export const LOCAL_USER_EMAIL = 'local@localhost'
 
-const KNEX_ERROR = Symbol.for('@feathersjs/knex/error')
 
-/**
- * A unique constraint violation, however it surfaced: PostgreSQL's SQLSTATE 23505 (which the knex
- * adapter turns into a 400) or SQLite's SQLITE_CONSTRAINT_UNIQUE (which it turns into a 500),
- * raw or wrapped by the adapter.
- */
-export function isUniqueViolation(error: any): boolean {
-  const original = error?.[KNEX_ERROR] ?? error
-  return (
-    original?.code === '23505' ||
-    original?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    (original?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(String(original?.message)))
-  )
-}
 
 export class UserService<ServiceParams extends Params = UserParams> extends KnexService<User, UserData, ServiceParams, UserPatch> {
   /** The table itself, without the service's hooks. */
@@ -68,7 +55,7 @@ export class UserService<ServiceParams extends Params = UserParams> extends Knex
     try {
       await insert(email ? normalizeEmail(email) : null)
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error
+      if (!isDuplicateKey(error)) throw error
       await insert(null)
     }
     return userFromRow(await this.table().where({ external_id: externalId }).first())

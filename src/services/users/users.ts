@@ -9,7 +9,8 @@ import { mapResults } from '../../hooks/map-results'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { now } from '../../hooks/timestamps'
 import { requireUser } from '../../auth/current-user'
-import { UserService, getOptions, isUniqueViolation } from './users.class'
+import { isDuplicateKey } from '../../database'
+import { UserService, getOptions } from './users.class'
 import { normalizeEmail, userDataValidator, userFromRow, userPatchValidator, userQueryValidator } from './users.schema'
 import { userMethods, userPath } from './users.shared'
 
@@ -50,7 +51,7 @@ const toRow = async (context: HookContext) => {
 }
 
 const emailConflict = (context: HookContext) => {
-  if (isUniqueViolation(context.error)) context.error = new Conflict('A user with this email already exists')
+  if (isDuplicateKey(context.error)) context.error = new Conflict('A user with this email already exists')
 }
 
 export const users = (app: Application) => {
