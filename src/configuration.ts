@@ -3,11 +3,12 @@
 // that names the variable and the bad value.
 import crypto from 'crypto'
 import net from 'net'
+import fs from 'fs'
 import path from 'path'
 import { StringEnum, Type } from '@feathersjs/typebox'
 import type { Static } from '@feathersjs/typebox'
 import { dataValidator } from './validators'
-import { LIMIT_ENV_NAMES, limitSettingsProperties, normalizeLimitSettings } from './limits/settings'
+import { limitSettingsProperties, normalizeLimitSettings } from './limits/settings'
 
 export const configurationSchema = Type.Object(
   {
@@ -67,42 +68,25 @@ export const configurationSchema = Type.Object(
 
 export type ApplicationConfiguration = Static<typeof configurationSchema>
 
-// The environment variable behind each setting, so an error names what the user actually set.
-const ENV_NAMES: Record<string, string> = {
-  host: 'HOST',
-  port: 'PORT',
-  origins: 'CORS_ORIGINS',
-  database: 'DATABASE_URL',
-  heartbeatIntervalMs: 'HEARTBEAT_INTERVAL_MS',
-  eventRetentionMs: 'EVENT_RETENTION_MS',
-  eventLogMaxPerProject: 'EVENT_LOG_MAX_PER_PROJECT',
-  eventLogPruneIntervalMs: 'EVENT_LOG_PRUNE_INTERVAL_MS',
-  vibecodeProvider: 'VIBECODE_PROVIDER',
-  vibecodeMaxTokens: 'VIBECODE_MAX_TOKENS',
-  vibecodeTimeoutMs: 'VIBECODE_TIMEOUT_MS',
-  vibecodeMaxRetries: 'VIBECODE_MAX_RETRIES',
-  vibecodeConcurrency: 'VIBECODE_CONCURRENCY',
-  vibecodeQueueMax: 'VIBECODE_QUEUE_MAX',
-  simulatedTokensPerSecond: 'SIMULATED_TOKENS_PER_SECOND',
-  anthropicBaseUrl: 'ANTHROPIC_BASE_URL',
-  anthropicModel: 'ANTHROPIC_MODEL',
-  openaiBaseUrl: 'OPENAI_BASE_URL',
-  openaiModel: 'OPENAI_MODEL',
-  testWorkspaceRoot: 'TEST_WORKSPACE_ROOT',
-  testCommandAllowlist: 'TEST_COMMAND_ALLOWLIST',
-  testRunTimeoutMs: 'TEST_RUN_TIMEOUT_MS',
-  testRunOutputMaxBytes: 'TEST_RUN_OUTPUT_MAX_BYTES',
-  testRunConcurrency: 'TEST_RUN_CONCURRENCY',
-  testSandbox: 'TEST_SANDBOX',
-  redisUrl: 'REDIS_URL',
-  redisPrefix: 'REDIS_PREFIX',
-  instanceId: 'INSTANCE_ID',
-  auth: 'AUTH',
-  authSecret: 'AUTH_SECRET',
-  authSignup: 'AUTH_SIGNUP',
-  authTokenTtlS: 'AUTH_TOKEN_TTL_S',
-  authJwtPublicKey: 'AUTH_JWT_PUBLIC_KEY',
-  ...LIMIT_ENV_NAMES
+/** Where node-config reads its files (config/ beside src/ and lib/, unless NODE_CONFIG_DIR says otherwise). */
+const configDir = () => process.env.NODE_CONFIG_DIR ?? path.join(__dirname, '..', 'config')
+
+let envNames: Record<string, string> | undefined
+
+/**
+ * The environment variable behind each setting, so an error names what the user actually set:
+ * read from config/custom-environment-variables.json, the file node-config itself maps them with.
+ */
+function envNameOf(key: string): string | undefined {
+  if (!envNames) {
+    try {
+      envNames = JSON.parse(fs.readFileSync(path.join(configDir(), 'custom-environment-variables.json'), 'utf8'))
+    } catch {
+      envNames = {}
+    }
+  }
+  const name = envNames?.[key]
+  return typeof name === 'string' ? name : undefined
 }
 
 // Plain words for the settings whose schema is a pattern.
@@ -124,7 +108,7 @@ const validateSchema = dataValidator.compile(configurationSchema)
 export function loadConfiguration(): Record<string, unknown> {
   // node-config resolves its folder from the working directory; pin it to ours so the server
   // starts the same from any directory.
-  process.env.NODE_CONFIG_DIR ??= path.join(__dirname, '..', 'config')
+  process.env.NODE_CONFIG_DIR ??= configDir()
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late, after NODE_CONFIG_DIR is set
   const config = require('config')
   return JSON.parse(JSON.stringify(config))
@@ -185,7 +169,7 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
     ? []
     : (validateSchema.errors ?? []).map((problem) => {
         const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
-        const env = ENV_NAMES[key] ? ` (${ENV_NAMES[key]})` : ''
+        const env = envNameOf(key) ? ` (${envNameOf(key)})` : ''
         // Secrets are never echoed (a secret's length is).
         const secret = /ApiKey$|Secret$/.test(key)
         const value = key in settings && !secret ? `, got ${JSON.stringify(settings[key])}` : ''
