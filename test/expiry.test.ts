@@ -136,4 +136,25 @@ describe('token expiry on live sockets', function () {
     assert.ok(tokens >= 3, `a handshake token and at least two renewals (got ${tokens})`)
     assert.ok(socket.connected)
   })
+
+  it('an in-band logout leaves the rooms of the user it had', async () => {
+    const socket = await subscribedSocket()
+    const events = recordEvents(socket)
+    const token = (socket.auth as { token: string }).token
+    assert.ifError((await call(socket, 'remove', 'authentication', token)).error)
+    await until(() => events.some((e) => e.event === 'subscription_revoked' && e.payload.project_id === projectId), 'the revocation')
+    const session = await newSession()
+    await sleep(300)
+    assert.ok(!events.some((e) => e.event === 'sessions created' && e.payload.id === session.id))
+  })
+
+  it('GET /connections shows a caller only the rooms of their own projects', async () => {
+    await subscribedSocket()
+    const mine = await server.http.get('/connections', bearer(await logIn(server, owner.email, owner.password)))
+    assert.strictEqual(mine.data.rooms[String(projectId)], 1)
+    const stranger = await newUser(server, 'stranger')
+    const theirs = await server.http.get('/connections', bearer(stranger.token))
+    assert.strictEqual(theirs.status, 200)
+    assert.deepStrictEqual(theirs.data.rooms, {})
+  })
 })

@@ -9,6 +9,7 @@ import { NotAuthenticated, NotFound } from '@feathersjs/errors'
 import { currentUser } from '../auth'
 import type { Application, HookContext, NextFunction } from '../declarations'
 import { existing } from '../hooks/route-id'
+import type { ConnectionsReport } from '../realtime/services'
 import type { Project } from '../services/projects/projects.schema'
 import { Memberships } from './memberships'
 import { POLICY, enforce } from './policy'
@@ -61,10 +62,23 @@ const ownerOfNewProject = async (context: HookContext, next: NextFunction) => {
   }
 }
 
+/**
+ * GET /connections with AUTH=required: the room counts of the caller's projects only (the ids of
+ * other projects, and that they are watched, are not the caller's to know).
+ */
+const ownRoomsOnly = async (context: HookContext) => {
+  const user = currentUser(context.params)
+  const report = context.result as ConnectionsReport | undefined
+  if (!context.params.provider || context.app.get('auth') !== 'required' || !user || !report) return
+  const own = new Set((await context.app.access.memberships.projectIdsOf(user.id)).map(String))
+  report.rooms = Object.fromEntries(Object.entries(report.rooms).filter(([projectId]) => own.has(projectId)))
+}
+
 export const access = (app: Application) => {
   const memberships = new Memberships(app.get('dbClient'))
   app.access = { memberships }
   app.service('projects').hooks({ around: { create: [ownerOfNewProject] } })
+  app.service('connections').hooks({ after: { find: [ownRoomsOnly] } })
   const check = enforce(memberships)
   for (const path of Object.keys(POLICY)) {
     const methods = Object.keys(POLICY[path])

@@ -101,6 +101,8 @@ export class AccessTokenStrategy extends JWTStrategy {
       this.expiry.arm(connection, payload?.exp)
     } else if (event === 'disconnect' || isValidLogout) {
       this.expiry.cancel(connection)
+      // Logged out on a live socket: it is anonymous now, so it leaves the rooms its user had.
+      if (isValidLogout) this.expiry.leaveRooms(connection, 'auth_changed')
       // After the current tick, as Feathers does: other 'disconnect' listeners may still read them.
       await new Promise<void>((resolve) =>
         process.nextTick(() => {

@@ -52,10 +52,11 @@ export class BoundedJobQueue<T> {
   }
 
   /** Aborts the running jobs that match, with `reason` as their signal's reason. */
-  abortRunning(matches: (item: T) => boolean, reason?: unknown) {
-    for (const job of this.running) {
-      if (matches(job.item)) job.controller.abort(reason)
-    }
+  /** Aborts the running jobs that match; resolves when those (and only those) have ended. */
+  async abortRunning(matches: (item: T) => boolean, reason?: unknown) {
+    const aborted = [...this.running].filter((job) => matches(job.item))
+    for (const job of aborted) job.controller.abort(reason)
+    await Promise.all(aborted.map((job) => job.done))
   }
 
   /** Resolves when the jobs running now have ended (jobs started later are not waited for). */
@@ -70,8 +71,7 @@ export class BoundedJobQueue<T> {
   async stop(reason?: unknown): Promise<T[]> {
     this.stopped = true
     const waiting = this.waiting.splice(0)
-    this.abortRunning(() => true, reason)
-    await this.runningEnded()
+    await this.abortRunning(() => true, reason)
     return waiting
   }
 

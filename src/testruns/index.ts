@@ -84,9 +84,8 @@ export class TestRunManager {
       await this.finish(queued, { ...NOT_RUN, status: 'cancelled' })
       return
     }
-    this.queue.abortRunning((run) => run.id === runId)
-    // Wait until the process is gone and the record says so.
-    await this.queue.runningEnded()
+    // Waits until this run's process is gone and its record says so (other runs go on).
+    await this.queue.abortRunning((run) => run.id === runId)
   }
 
   /** At start-up: runs a previous process left queued or running did not finish. */
