@@ -63,7 +63,7 @@ export class TokenExpiry {
     for (const room of [...socket.rooms]) {
       const projectId = projectIdOfRoom(room)
       if (projectId === null) continue
-      this.app.realtime.leaveRoom(socket, projectId, reason)
+      this.app.realtime.revocations.leave(socket, projectId, reason)
       left.push(projectId)
     }
     return left

@@ -1,31 +1,21 @@
-// The realtime plugin: the socket.io transport and, with REDIS_URL, the cluster around it (the
-// Redis adapter that carries room broadcasts, counts across instances). The rest lives beside it:
-// project streams (ordering, log, replay), subscriptions, connection tracking, the heartbeat.
+// The realtime plugin: creates the Realtime transport (realtime.ts), wires it into Feathers
+// (socket.io options, the room dispatcher, the subscriptions and connections services) and ties
+// it to the app's setup and teardown.
 //
 //   app.configure(realtime({ ... }))          // in app.ts
 //   app.realtime.projectChannel(id)          // in channels.ts publishers
 //   await app.realtime.publish(id, 'vibecode_response', payload)   // producers of typed events
-import os from 'os'
 import socketio from '@feathersjs/socketio'
-import { createAdapter } from '@socket.io/redis-adapter'
-import { createClient } from 'redis'
-import type { Server, ServerOptions, Socket } from 'socket.io'
+import type { Server, ServerOptions } from 'socket.io'
 import type { Application, NextFunction } from '../declarations'
-import { ClusterCounter, asClusterServer, type ClusterSnapshot, type InstanceSnapshot, type RevokeRequest } from './cluster'
-import { ConnectionTracker } from './connections'
 import { createRoomDispatcher } from './dispatch'
-import type { EventLog } from './event-log'
-import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced, SubscriptionRevokedEvent } from './events'
-import { CONTROL_EVENTS } from './events'
-import { Heartbeat, heartbeatPayload } from './heartbeat'
-import { ProjectStreams } from './project-streams'
-import { RoomChannel, RoomTarget, projectIdOfRoom, projectRoom } from './rooms'
+import { Realtime, type RealtimeOptions } from './realtime'
 import { ConnectionsService, SubscriptionService } from './services'
-import { Subscriptions, type AuthorizeSubscription } from './subscriptions'
 
 export * from './events'
 export { KnexEventLog, type EventLog } from './event-log'
 export { RoomChannel, RoomTarget, projectRoom, projectIdOfRoom } from './rooms'
+export { Realtime, type RealtimeOptions } from './realtime'
 
 declare module '@feathersjs/feathers/lib/declarations' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the augmented interface must repeat Feathers' type parameters
@@ -38,223 +28,6 @@ declare module '../declarations' {
   interface ServiceTypes {
     subscriptions: SubscriptionService
     connections: ConnectionsService
-  }
-}
-
-export interface RealtimeOptions {
-  heartbeatIntervalMs: number
-  /** Whether a browser page of this Origin may open a socket (no Origin: not a browser). */
-  allowOrigin: (origin: string | undefined) => boolean
-  /** Whether a handshake naming this Host is served (DNS-rebinding guard); default: any. */
-  allowHost?: (host: string | undefined) => boolean
-  /** Whether this socket may join this project's room; rejects with the error for the ack. */
-  authorizeSubscription: AuthorizeSubscription
-  /** Runs once per handshake before `connection`; a rejection becomes the client's connect_error. */
-  handshake?: (socket: Socket) => Promise<void>
-  /** The user a socket acts as, for revocations (undefined: anonymous). */
-  userIdOf?: (socket: Socket) => number | undefined
-  /** Runs for each new socket before anything else listens to it (per-socket middleware, limits). */
-  onConnection?: (socket: Socket) => void
-  /** Where project events are numbered and kept for resume; without one, events carry no seq. */
-  eventLog?: EventLog
-  /** How often the event log is pruned (retention and cap live in the log). */
-  pruneIntervalMs?: number
-  instanceId?: string
-  redisUrl?: string
-  redisPrefix?: string
-  /** Extra socket.io server options. */
-  socketOptions?: Partial<ServerOptions>
-  log?: (message: string) => void
-}
-
-type RedisClient = ReturnType<typeof createClient>
-
-export class Realtime {
-  io?: Server
-  readonly tracker = new ConnectionTracker()
-  readonly subscriptions: Subscriptions
-  readonly streams: ProjectStreams
-  readonly heartbeat: Heartbeat
-  readonly instance: string
-  private readonly cluster: ClusterCounter
-  private readonly startedAt = Date.now()
-  private redis?: { pub: RedisClient; sub: RedisClient }
-
-  constructor(private readonly options: RealtimeOptions) {
-    this.instance = options.instanceId ?? `${os.hostname()}:${process.pid}`
-    this.streams = new ProjectStreams({
-      eventLog: options.eventLog,
-      broadcast: (room, eventName, payload) => this.io?.to(room).emit(eventName, payload),
-      pruneIntervalMs: options.pruneIntervalMs,
-      log: options.log
-    })
-    this.subscriptions = new Subscriptions(options.authorizeSubscription, (socket, projectId, since) =>
-      this.streams.join(socket, projectId, since)
-    )
-    this.cluster = new ClusterCounter(() => this.localSnapshot())
-    this.heartbeat = new Heartbeat({
-      intervalMs: options.heartbeatIntervalMs,
-      build: () => this.heartbeatEvent(),
-      // Each instance beats for its own sockets: io.local skips the adapter's fan-out to others.
-      send: (event) => this.io?.local.emit(CONTROL_EVENTS.heartbeat, event),
-      onError: (error) => options.log?.(`heartbeat failed: ${String(error)}`)
-    })
-  }
-
-  /** A Feathers channel for a project's room (see rooms.ts). */
-  projectChannel(projectId: number | string, { close = false } = {}) {
-    return new RoomChannel(new RoomTarget(projectRoom(projectId), close), this.tracker.socketOf)
-  }
-
-  /**
-   * The broadcast API: one typed event to everyone subscribed to the project, on every instance.
-   * Logged events resolve with their seq once logged and sent; live-only ones (token_usage,
-   * test_output) are sent without a seq.
-   */
-  publish<K extends ProjectEventName>(
-    projectId: number,
-    type: K,
-    // NoInfer: the event name alone decides the payload type.
-    payload: NoInfer<ProjectEventInput<K>>
-  ): Promise<ProjectEvents[K] & Partial<Sequenced>> {
-    const event: ProjectEvents[K] = { ...payload, type, project_id: projectId } as ProjectEvents[K]
-    return this.streams.publish(projectId, type, event)
-  }
-
-  /** Where the room dispatcher sends a service event: project rooms are logged, others are not. */
-  sendToRoom(target: RoomTarget, eventName: string, payload: object) {
-    const projectId = projectIdOfRoom(target.room)
-    const sent =
-      projectId === null
-        ? Promise.resolve(this.io?.to(target.room).emit(eventName, payload))
-        : this.streams.publish(projectId, eventName, payload)
-    sent
-      .then(() => target.closeAfterSend && projectId !== null && this.closeRoom(projectId))
-      .catch((error) => this.options.log?.(`'${eventName}' to ${target.room} failed: ${String(error)}`))
-  }
-
-  /** The project is gone: its subscribers are told, then the room is emptied on every instance. */
-  private closeRoom(projectId: number) {
-    const room = projectRoom(projectId)
-    const revoked: SubscriptionRevokedEvent = { project_id: projectId, reason: 'project_removed' }
-    this.io?.to(room).emit(CONTROL_EVENTS.subscriptionRevoked, revoked)
-    this.io?.in(room).socketsLeave(room)
-  }
-
-  /** Takes a user's sockets out of a project room, on every instance, and tells each one why. */
-  revoke(userId: number, projectId: number, reason: SubscriptionRevokedEvent['reason']) {
-    const request: RevokeRequest = { user_id: userId, project_id: projectId, reason }
-    this.revokeHere(request)
-    if (this.io && this.redis) asClusterServer(this.io).serverSideEmit('vibecode:revoke', request)
-  }
-
-  /** This instance's part of a revocation: O(sockets in the room), revocations are rare. */
-  private revokeHere({ user_id, project_id, reason }: RevokeRequest) {
-    const room = projectRoom(project_id)
-    const members = this.io?.of('/').adapter.rooms.get(room)
-    for (const id of [...(members ?? [])]) {
-      const socket = this.io?.of('/').sockets.get(id)
-      if (!socket || this.options.userIdOf?.(socket) !== user_id) continue
-      this.leaveRoom(socket, project_id, reason)
-    }
-  }
-
-  /** One socket leaves one project room and hears `subscription_revoked`. */
-  leaveRoom(socket: Socket, projectId: number, reason: SubscriptionRevokedEvent['reason']) {
-    socket.leave(projectRoom(projectId))
-    const revoked: SubscriptionRevokedEvent = { project_id: projectId, reason }
-    socket.emit(CONTROL_EVENTS.subscriptionRevoked, revoked)
-  }
-
-  /** This instance's figures, as the cluster count request answers them. */
-  localSnapshot(): InstanceSnapshot {
-    const rooms: Record<string, number> = {}
-    const adapterRooms = this.io?.of('/').adapter.rooms
-    for (const room of this.tracker.projectRooms) {
-      const size = adapterRooms?.get(room)?.size ?? 0
-      if (size > 0) rooms[String(projectIdOfRoom(room))] = size
-    }
-    return { instance: this.instance, connections: this.tracker.count, rooms }
-  }
-
-  clusterSnapshot(): Promise<ClusterSnapshot> {
-    return this.cluster.snapshot()
-  }
-
-  async heartbeatEvent() {
-    const local = this.tracker.count
-    // Alone, the count is a field read; clustered, one round trip to the other instances.
-    const cluster = this.redis ? await this.clusterSnapshot() : { connections: local, instances: 1 }
-    return heartbeatPayload({
-      cluster,
-      instance: this.instance,
-      instanceConnections: local,
-      rooms: this.tracker.projectRooms.size,
-      intervalMs: this.options.heartbeatIntervalMs,
-      startedAt: this.startedAt
-    })
-  }
-
-  /** Called by @feathersjs/socketio once the socket.io server exists: wires it up. */
-  bindServer(io: Server) {
-    if (this.io === io) return
-    this.io = io
-    if (this.redis) {
-      const { pub, sub } = this.redis
-      io.adapter(createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: 1000 }))
-    }
-    this.cluster.answerRequests(io, Boolean(this.redis))
-    if (this.redis) asClusterServer(io).on('vibecode:revoke', (request) => this.revokeHere(request))
-
-    const adapter = io.of('/').adapter
-    adapter.on('create-room', (room: string) => this.tracker.roomCreated(room))
-    adapter.on('delete-room', (room: string) => this.tracker.roomDeleted(room))
-
-    const { handshake } = this.options
-    if (handshake) io.use((socket, next) => handshake(socket).then(() => next(), next))
-
-    io.on('connection', (socket) => {
-      this.options.onConnection?.(socket)
-      this.tracker.connected(socket)
-      socket.on('disconnect', () => this.tracker.disconnected(socket))
-      this.subscriptions.listen(socket)
-      // A first heartbeat right away, so a debugging client sees the server before the interval.
-      this.heartbeatEvent().then(
-        (event) => socket.connected && socket.emit(CONTROL_EVENTS.heartbeat, event),
-        () => undefined
-      )
-    })
-  }
-
-  async connectRedis() {
-    if (!this.options.redisUrl || this.redis) return
-    const pub = createClient({ url: this.options.redisUrl })
-    const sub = pub.duplicate()
-    for (const client of [pub, sub]) client.on('error', (error) => this.options.log?.(`redis: ${String(error)}`))
-    await Promise.all([pub.connect(), sub.connect()])
-    this.redis = { pub, sub }
-  }
-
-  /**
-   * Stops the heartbeat and closes every connection, so the HTTP server can close right away.
-   * Connections are closed at the transport level, not with a socket.io DISCONNECT packet: a
-   * client takes "transport close" as a reason to reconnect (to a restarted or another instance),
-   * while a server-sent disconnect would keep it away for good.
-   */
-  async close() {
-    this.heartbeat.stop()
-    this.streams.stopPruning()
-    const io = this.io
-    if (io) {
-      // WebSocket connections and pending long-polling requests alike.
-      io.engine.close()
-      // Closes the adapter (for Redis: its subscriptions).
-      await io.of('/').adapter.close()
-    }
-    if (this.redis) {
-      await Promise.all([this.redis.pub.quit(), this.redis.sub.quit()]).catch(() => undefined)
-      this.redis = undefined
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 // /projects/:project_id/members[/:user_id]: list, add, change and remove members (owners only,
 // src/access/policy.ts). A project keeps at least one owner. A removed member's sockets leave the
-// project room at once, on every instance (Realtime.revoke).
+// project room at once, on every instance (realtime.revocations).
 import { BadRequest, Conflict, NotFound } from '@feathersjs/errors'
 import type { Id, Params } from '@feathersjs/feathers'
 import type { Memberships } from '../../access/memberships'
@@ -52,7 +52,7 @@ export class ProjectMembersService {
     const outcome = await this.memberships.change(projectId, member.user_id, null)
     if (outcome === 'missing') throw new NotFound(`User ${id} is not a member of project ${projectId}`)
     if (outcome === 'last-owner') throw new Conflict(LAST_OWNER)
-    await this.app.realtime.revoke(member.user_id, projectId, 'member_removed')
+    this.app.realtime.revocations.revokeUser(member.user_id, projectId, 'member_removed')
     return member
   }
 
