@@ -11,46 +11,13 @@
 //    application to refetch the project's state over REST.
 // Events without seq (live-only ones: token_usage, test_output) are handed over as they come.
 import type { Socket } from 'socket.io-client'
-import type { ErrorPayload, HeartbeatEvent, SubscriptionAck, SubscriptionOk, SubscriptionRevokedEvent } from './realtime/events'
+import type { HeartbeatEvent, SubscriptionAck, SubscriptionOk, SubscriptionRevokedEvent } from './realtime/events'
 import { CONTROL_EVENTS } from './realtime/events'
+import { SubscriptionError } from './project-rooms.options'
+import type { ConnectionState, Logger, ProjectRoomsOptions, SubscriptionHandlers } from './project-rooms.options'
 
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
-
-export interface Logger {
-  debug(...args: unknown[]): void
-  warn(...args: unknown[]): void
-}
-
-export interface ProjectRoomsOptions {
-  /** How long to wait for a subscribe ack (default 10 s). */
-  ackTimeoutMs?: number
-  /** How long an event may wait for a missing predecessor before the gap is refilled (default 2 s). */
-  gapTimeoutMs?: number
-  /** Heartbeats and resumes are logged at debug level (default: console). */
-  logger?: Logger
-}
-
-export interface SubscriptionHandlers {
-  /** Every event of the project, in seq order, once. */
-  onEvent?: (event: string, payload: any) => void
-  /** The server could not replay what was missed: refetch the project's state. */
-  onReset?: (ack: SubscriptionOk) => void
-  /** A (re-)subscription failed, e.g. the project was removed (404). */
-  onError?: (error: SubscriptionError) => void
-}
-
-/** An error the server answered a subscription with (its Feathers error JSON). */
-export class SubscriptionError extends Error {
-  readonly code: number
-  readonly data?: unknown
-
-  constructor(payload: ErrorPayload) {
-    super(payload.message)
-    this.name = payload.name
-    this.code = payload.code
-    this.data = payload.data
-  }
-}
+export { SubscriptionError }
+export type { ConnectionState, Logger, ProjectRoomsOptions, SubscriptionHandlers }
 
 interface Pending {
   event: string
