@@ -129,16 +129,53 @@ export async function runTestProcess(request: RunRequest): Promise<RunSummary> {
   return runChild(request, started)
 }
 
+/** Keeps a run's output up to a byte cap and hands complete lines on, per stream. */
+class CappedOutput {
+  text = ''
+  truncated = false
+  private bytes = 0
+
+  constructor(private readonly request: RunRequest) {}
+
+  follow(stream: 'stdout' | 'stderr', source: Readable, tap?: (chunk: string) => void) {
+    const splitter = new LineSplitter()
+    source.setEncoding('utf8')
+    source.on('data', (chunk: string) => {
+      tap?.(chunk)
+      if (this.truncated) return
+      const bytes = Buffer.byteLength(chunk)
+      if (this.bytes + bytes > this.request.outputMaxBytes) {
+        this.truncated = true
+        return
+      }
+      this.bytes += bytes
+      this.text += chunk
+      const lines = splitter.push(chunk)
+      if (lines.length) this.request.onLines(stream, lines)
+    })
+    source.on('end', () => {
+      const last = splitter.end()
+      if (last.length && !this.truncated) this.request.onLines(stream, last)
+    })
+  }
+}
+
 function runChild(request: RunRequest, started: number): Promise<RunSummary> {
   const counts = { passed: 0, failed: 0, skipped: 0 }
-  let output = ''
-  let outputBytes = 0
-  let truncated = false
+  const output = new CappedOutput(request)
   let stop: 'timeout' | 'cancelled' | undefined
 
   return new Promise((resolve) => {
     const finish = (status: RunOutcome, exitCode: number | null, error: string | null) =>
-      resolve({ status, exit_code: exitCode, ...counts, duration_ms: Date.now() - started, output, output_truncated: truncated, error })
+      resolve({
+        status,
+        exit_code: exitCode,
+        ...counts,
+        duration_ms: Date.now() - started,
+        output: output.text,
+        output_truncated: output.truncated,
+        error
+      })
 
     const file = request.sandbox?.mode === 'bwrap' ? request.sandbox.bwrap : request.command[0]
     const child = spawnCommand(request)
@@ -159,6 +196,10 @@ function runChild(request: RunRequest, started: number): Promise<RunSummary> {
     const deadline = setTimeout(() => halt('timeout'), request.timeoutMs)
     const onAbort = () => halt('cancelled')
     request.signal.addEventListener('abort', onAbort)
+    const settle = () => {
+      clearTimeout(deadline)
+      request.signal.removeEventListener('abort', onAbort)
+    }
 
     const tap = tapCases((result) => {
       if (result.skipped) counts.skipped++
@@ -166,38 +207,16 @@ function runChild(request: RunRequest, started: number): Promise<RunSummary> {
       else counts.failed++
       request.onCase(result)
     })
-
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const splitter = new LineSplitter()
-      child[stream].setEncoding('utf8')
-      child[stream].on('data', (chunk: string) => {
-        if (stream === 'stdout') tap.write(chunk)
-        if (truncated) return
-        const bytes = Buffer.byteLength(chunk)
-        if (outputBytes + bytes > request.outputMaxBytes) {
-          truncated = true
-          return
-        }
-        outputBytes += bytes
-        output += chunk
-        const lines = splitter.push(chunk)
-        if (lines.length) request.onLines(stream, lines)
-      })
-      child[stream].on('end', () => {
-        const last = splitter.end()
-        if (last.length && !truncated) request.onLines(stream, last)
-      })
-    }
+    output.follow('stdout', child.stdout, (chunk) => tap.write(chunk))
+    output.follow('stderr', child.stderr)
 
     child.on('spawn', () => request.onStarted())
     child.on('error', (error) => {
-      clearTimeout(deadline)
-      request.signal.removeEventListener('abort', onAbort)
+      settle()
       finish('error', null, `could not start ${file}: ${error.message}`)
     })
     child.on('close', (code) => {
-      clearTimeout(deadline)
-      request.signal.removeEventListener('abort', onAbort)
+      settle()
       tap.end()
       if (stop) return finish(stop, code, null)
       finish(code === 0 && counts.failed === 0 ? 'passed' : 'failed', code, null)
