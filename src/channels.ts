@@ -13,9 +13,9 @@ export const channels = (app: Application) => {
 
   app.service('projects').publish((project) => realtime.projectChannel((project as Project).id))
   // The project is gone: its subscribers hear `projects removed`, then the room is emptied.
-  app.service('projects').publish('removed', (project) =>
-    realtime.projectChannel((project as Project).id, { close: true })
-  )
+  app
+    .service('projects')
+    .publish('removed', (project) => realtime.projectChannel((project as Project).id, { close: true }))
 
   app.service('sessions').publish((session) => realtime.projectChannel((session as Session).project_id))
   app.service('messages').publish((message) => realtime.projectChannel((message as Message).project_id))

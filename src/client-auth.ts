@@ -25,7 +25,12 @@ export function authenticateInBand(socket: Socket, accessToken: string): Promise
   })
 }
 
-export function keepAuthenticated(socket: Socket, rooms: ProjectRooms, getToken: GetToken, warn: (message: string) => void) {
+export function keepAuthenticated(
+  socket: Socket,
+  rooms: ProjectRooms,
+  getToken: GetToken,
+  warn: (message: string) => void
+) {
   socket.auth = (callback: (data: object) => void) => {
     Promise.resolve()
       .then(getToken)

@@ -27,7 +27,9 @@ export const configurationSchema = Type.Object(
       max: Type.Integer({ minimum: 1 })
     }),
     // Vibecode responses: the model provider and the job queue (src/vibecode).
-    vibecodeProvider: Type.Optional(Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('simulated')])),
+    vibecodeProvider: Type.Optional(
+      Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('simulated')])
+    ),
     vibecodeMaxTokens: Type.Integer({ minimum: 1 }),
     vibecodeTimeoutMs: Type.Integer({ minimum: 100 }),
     vibecodeMaxRetries: Type.Integer({ minimum: 0, maximum: 10 }),
@@ -151,14 +153,25 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
   }
   // TEST_SANDBOX= (empty) is unset: bwrap when installed.
   if (result.testSandbox === '' || result.testSandbox === null) delete result.testSandbox
-  for (const key of ['redisUrl', 'instanceId', 'vibecodeProvider', 'anthropicApiKey', 'anthropicBaseUrl', 'openaiApiKey', 'openaiBaseUrl', 'authSecret', 'authJwtPublicKey']) {
+  for (const key of [
+    'redisUrl',
+    'instanceId',
+    'vibecodeProvider',
+    'anthropicApiKey',
+    'anthropicBaseUrl',
+    'openaiApiKey',
+    'openaiBaseUrl',
+    'authSecret',
+    'authJwtPublicKey'
+  ]) {
     if (result[key] === '' || result[key] === null) delete result[key]
   }
   for (const key of ['auth', 'authSignup']) {
     if (typeof result[key] === 'string') result[key] = (result[key] as string).trim().toLowerCase()
   }
   // A PEM in a one-line .env file arrives with literal \n sequences.
-  if (typeof result.authJwtPublicKey === 'string') result.authJwtPublicKey = result.authJwtPublicKey.replace(/\\n/g, '\n')
+  if (typeof result.authJwtPublicKey === 'string')
+    result.authJwtPublicKey = result.authJwtPublicKey.replace(/\\n/g, '\n')
   normalizeLimitSettings(result)
   return result
 }
@@ -174,9 +187,14 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
         const secret = /ApiKey$|Secret$/.test(key)
         const value = key in settings && !secret ? `, got ${JSON.stringify(settings[key])}` : ''
         const length = secret && problem.keyword === 'minLength' ? ` (got ${String(settings[key]).length})` : ''
-        const allowed = problem.keyword === 'enum' && Array.isArray(problem.params?.allowedValues) ? problem.params.allowedValues : undefined
+        const allowed =
+          problem.keyword === 'enum' && Array.isArray(problem.params?.allowedValues)
+            ? problem.params.allowedValues
+            : undefined
         const message =
-          (problem.keyword === 'pattern' && PATTERN_MESSAGES[key]) || (allowed && `must be one of ${allowed.join(', ')}`) || problem.message
+          (problem.keyword === 'pattern' && PATTERN_MESSAGES[key]) ||
+          (allowed && `must be one of ${allowed.join(', ')}`) ||
+          problem.message
         return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}${length}`
       })
   problems.push(...authProblems(settings))
@@ -186,7 +204,10 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
 
 /** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: the interfaces protected mode allows. */
 export function isLoopbackHost(host: string): boolean {
-  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
   if (name === 'localhost' || name.endsWith('.localhost')) return true
   const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name
   if (net.isIPv4(v4)) return v4.split('.')[0] === '127'
@@ -204,7 +225,9 @@ export function platformKeyAlgorithm(pem: string): 'RS256' | 'ES256' {
   }
   if (key.asymmetricKeyType === 'rsa') return 'RS256'
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256'
-  throw new Error(`a ${key.asymmetricKeyType} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''} (RS256 needs RSA, ES256 an EC P-256 key)`)
+  throw new Error(
+    `a ${key.asymmetricKeyType} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''} (RS256 needs RSA, ES256 an EC P-256 key)`
+  )
 }
 
 /**
@@ -228,15 +251,15 @@ export function authProblems(settings: Record<string, unknown>): string[] {
     try {
       platformKeyAlgorithm(settings.authJwtPublicKey)
     } catch (error: any) {
-      problems.push(`authJwtPublicKey (AUTH_JWT_PUBLIC_KEY) must be a PEM public key for RS256 (RSA) or ES256 (EC P-256), got ${error?.message ?? 'an unreadable key'}`)
+      problems.push(
+        `authJwtPublicKey (AUTH_JWT_PUBLIC_KEY) must be a PEM public key for RS256 (RSA) or ES256 (EC P-256), got ${error?.message ?? 'an unreadable key'}`
+      )
     }
   }
   return problems
 }
 
-export type DatabaseTarget =
-  | { client: 'better-sqlite3'; filename: string }
-  | { client: 'pg'; connectionString: string }
+export type DatabaseTarget = { client: 'better-sqlite3'; filename: string } | { client: 'pg'; connectionString: string }
 
 /** `sqlite:<path>` (relative to the working directory, or `:memory:`) or `postgres://…`. */
 export function parseDatabaseUrl(url: string): DatabaseTarget {
@@ -245,5 +268,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     return { client: 'better-sqlite3', filename }
   }
   if (/^postgres(ql)?:\/\//.test(url)) return { client: 'pg', connectionString: url }
-  throw new ConfigurationError([`database (DATABASE_URL) must be sqlite:<path> or postgres://…, got ${JSON.stringify(url)}`])
+  throw new ConfigurationError([
+    `database (DATABASE_URL) must be sqlite:<path> or postgres://…, got ${JSON.stringify(url)}`
+  ])
 }

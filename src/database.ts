@@ -73,7 +73,10 @@ const KNEX_ERROR = Symbol.for('@feathersjs/knex/error')
  * wrapped by the adapter.
  */
 export function isDuplicateKey(error: unknown): boolean {
-  const original = ((error as Record<symbol, unknown> | null)?.[KNEX_ERROR] ?? error) as { code?: string; message?: string } | null
+  const original = ((error as Record<symbol, unknown> | null)?.[KNEX_ERROR] ?? error) as {
+    code?: string
+    message?: string
+  } | null
   const code = original?.code
   return (
     code === '23505' ||

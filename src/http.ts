@@ -55,7 +55,11 @@ export function originAllowed(origin: string | undefined, patterns: string[]): b
 
 /** The host name of a Host header (`localhost:8000`, `[::1]:8000`) or an origin pattern. */
 function hostnameOf(value: string): string {
-  const withoutScheme = value.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/\/.*$/, '')
+  const withoutScheme = value
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/\/.*$/, '')
   const bracketed = /^\[([^\]]*)\]/.exec(withoutScheme)
   return bracketed ? bracketed[1] : withoutScheme.replace(/:(\d*|\*)$/, '')
 }
@@ -90,7 +94,9 @@ export interface CorsOptions {
  * lose the answer.
  */
 export const corsFor = (origins: string[], options: CorsOptions = {}): Middleware => {
-  const grant = cors({ origin: (ctx) => (originAllowed(ctx.get('Origin') || undefined, origins) ? ctx.get('Origin') : '') })
+  const grant = cors({
+    origin: (ctx) => (originAllowed(ctx.get('Origin') || undefined, origins) ? ctx.get('Origin') : '')
+  })
   return async (ctx, next) => {
     const origin = ctx.get('Origin') || undefined
     if (!originAllowed(origin, origins)) {
@@ -100,7 +106,9 @@ export const corsFor = (origins: string[], options: CorsOptions = {}): Middlewar
     if (options.loopbackHostsOnly && !hostAllowed(ctx.get('Host') || undefined, origins)) {
       return refuse(
         ctx,
-        new Forbidden(`Host ${ctx.get('Host')} is not this machine: with AUTH=off only loopback names (localhost, 127.0.0.1) and CORS_ORIGINS hosts are served`)
+        new Forbidden(
+          `Host ${ctx.get('Host')} is not this machine: with AUTH=off only loopback names (localhost, 127.0.0.1) and CORS_ORIGINS hosts are served`
+        )
       )
     }
     return grant(ctx, next)

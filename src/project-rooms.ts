@@ -140,8 +140,12 @@ export class ProjectRooms {
     clearTimeout(project.gapTimer)
     this.projects.delete(event.project_id)
     const gone = event.reason === 'project_removed'
-    const message = gone ? `Project ${event.project_id} was removed` : `You are no longer a member of project ${event.project_id}`
-    project.handlers.onError?.(new SubscriptionError({ name: gone ? 'NotFound' : 'Forbidden', code: gone ? 404 : 403, message, data: event }))
+    const message = gone
+      ? `Project ${event.project_id} was removed`
+      : `You are no longer a member of project ${event.project_id}`
+    project.handlers.onError?.(
+      new SubscriptionError({ name: gone ? 'NotFound' : 'Forbidden', code: gone ? 404 : 403, message, data: event })
+    )
   }
 
   /** Room events by name (`messages created`, `vibecode_response`, …), ordered and exactly once. */
@@ -176,10 +180,16 @@ export class ProjectRooms {
     clearTimeout(project.gapTimer)
     const since = project.last
     try {
-      const ack = await this.request(CONTROL_EVENTS.subscribe, since === undefined ? { project_id: projectId } : { project_id: projectId, since })
+      const ack = await this.request(
+        CONTROL_EVENTS.subscribe,
+        since === undefined ? { project_id: projectId } : { project_id: projectId, since }
+      )
       if (this.projects.get(projectId) !== project) return ack
       if (since === undefined || ack.recovered === false) {
-        if (since !== undefined) this.logger.warn(`[vibecode] project ${projectId}: events after seq ${since} are no longer kept; refetch its state`)
+        if (since !== undefined)
+          this.logger.warn(
+            `[vibecode] project ${projectId}: events after seq ${since} are no longer kept; refetch its state`
+          )
         project.last = ack.seq ?? 0
         if (since !== undefined) project.handlers.onReset?.(ack)
       } else if (ack.replayed) {
@@ -189,7 +199,10 @@ export class ProjectRooms {
       this.drain(projectId, project)
       return ack
     } catch (error) {
-      const failure = error instanceof SubscriptionError ? error : new SubscriptionError({ name: 'Timeout', code: 408, message: String(error) })
+      const failure =
+        error instanceof SubscriptionError
+          ? error
+          : new SubscriptionError({ name: 'Timeout', code: 408, message: String(error) })
       // A project that is gone will not come back: stop following it.
       if (failure.code === 404) this.projects.delete(projectId)
       project.handlers.onError?.(failure)

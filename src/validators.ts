@@ -8,7 +8,4 @@ const formats: FormatsPluginOptions = ['date-time', 'uri', 'uuid']
 
 export const dataValidator: Ajv = addFormats(new Ajv({ allErrors: true }), formats)
 
-export const queryValidator: Ajv = addFormats(
-  new Ajv({ allErrors: true, coerceTypes: true }),
-  formats
-)
+export const queryValidator: Ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: true }), formats)

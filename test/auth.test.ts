@@ -30,7 +30,12 @@ const SECRET = 'a-test-secret-that-is-long-enough-0123456789'
 const REQUIRED: Partial<Configuration> = { auth: 'required', authSecret: SECRET }
 
 /** A Feathers socket call: `emit(method, path, ...args, callback)` answered (error, result). */
-function call(socket: Socket, method: string, servicePath: string, ...args: unknown[]): Promise<{ error?: any; result?: any }> {
+function call(
+  socket: Socket,
+  method: string,
+  servicePath: string,
+  ...args: unknown[]
+): Promise<{ error?: any; result?: any }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer to ${method} ${servicePath}`)), 5000)
     socket.emit(method, servicePath, ...args, (error: any, result: any) => {
@@ -110,9 +115,21 @@ describe('auth: identities, modes, CORS', () => {
 
     it('a wrong password and an unknown email get the same 401 message', async () => {
       const { email } = await signUp(server, uniqueEmail('wrong'))
-      const wrongPassword = await server.http.post('/authentication', { strategy: 'local', email, password: 'not the password' })
-      const unknownEmail = await server.http.post('/authentication', { strategy: 'local', email: uniqueEmail('nobody'), password: TEST_PASSWORD })
-      const localUser = await server.http.post('/authentication', { strategy: 'local', email: 'local@localhost', password: TEST_PASSWORD })
+      const wrongPassword = await server.http.post('/authentication', {
+        strategy: 'local',
+        email,
+        password: 'not the password'
+      })
+      const unknownEmail = await server.http.post('/authentication', {
+        strategy: 'local',
+        email: uniqueEmail('nobody'),
+        password: TEST_PASSWORD
+      })
+      const localUser = await server.http.post('/authentication', {
+        strategy: 'local',
+        email: 'local@localhost',
+        password: TEST_PASSWORD
+      })
       const noPassword = await server.http.post('/authentication', { strategy: 'local', email })
       for (const response of [wrongPassword, unknownEmail, localUser, noPassword]) {
         assert.strictEqual(response.status, 401, JSON.stringify(response.data))
@@ -147,7 +164,10 @@ describe('auth: identities, modes, CORS', () => {
       assert.deepStrictEqual(byEmail.data.data, [])
       assert.strictEqual((await server.http.get(`/users/${alice.user.id}`, bearer(alice.token))).status, 200)
       assert.strictEqual((await server.http.get(`/users/${bob.user.id}`, bearer(alice.token))).status, 404)
-      assert.strictEqual((await server.http.patch(`/users/${bob.user.id}`, { password: 'taken over!' }, bearer(alice.token))).status, 404)
+      assert.strictEqual(
+        (await server.http.patch(`/users/${bob.user.id}`, { password: 'taken over!' }, bearer(alice.token))).status,
+        404
+      )
       assert.strictEqual((await server.http.delete(`/users/${alice.user.id}`, bearer(alice.token))).status, 405)
       assert.strictEqual((await server.http.delete(`/users/${bob.user.id}`, bearer(alice.token))).status, 405)
     })
@@ -155,11 +175,19 @@ describe('auth: identities, modes, CORS', () => {
     it('PATCH /users/:self changes the password (and refuses a taken email with 409)', async () => {
       const carol = await newUser(server, 'carol')
       const other = await signUp(server, uniqueEmail('other'))
-      const patched = await server.http.patch(`/users/${carol.user.id}`, { password: 'a brand new password' }, bearer(carol.token))
+      const patched = await server.http.patch(
+        `/users/${carol.user.id}`,
+        { password: 'a brand new password' },
+        bearer(carol.token)
+      )
       assert.strictEqual(patched.status, 200, JSON.stringify(patched.data))
       assert.deepStrictEqual(patched.data, carol.user)
       await logIn(server, carol.email, 'a brand new password')
-      const failed = await server.http.post('/authentication', { strategy: 'local', email: carol.email, password: TEST_PASSWORD })
+      const failed = await server.http.post('/authentication', {
+        strategy: 'local',
+        email: carol.email,
+        password: TEST_PASSWORD
+      })
       assert.strictEqual(failed.status, 401)
       const taken = await server.http.patch(`/users/${carol.user.id}`, { email: other.email }, bearer(carol.token))
       assert.strictEqual(taken.status, 409)
@@ -171,7 +199,10 @@ describe('auth: identities, modes, CORS', () => {
       const { user, token } = await newUser(server, 'quiet')
       await server.http.patch(`/users/${user.id}`, { password: 'another password' }, bearer(token))
       await sleep(200)
-      assert.deepStrictEqual(events.filter((event) => event.event.startsWith('users')), [])
+      assert.deepStrictEqual(
+        events.filter((event) => event.event.startsWith('users')),
+        []
+      )
     })
 
     it('AUTH=off sockets: without a token the local user, with a handshake token that user', async () => {
@@ -226,7 +257,12 @@ describe('auth: identities, modes, CORS', () => {
 
     it('bad tokens are 401: garbage, another secret, expired, not a Bearer', async () => {
       const { user } = await signUp(server, uniqueEmail('bad-token'))
-      const options = { algorithm: 'HS256' as const, audience: 'vibecode-realtime', issuer: 'vibecode-realtime', subject: String(user.id) }
+      const options = {
+        algorithm: 'HS256' as const,
+        audience: 'vibecode-realtime',
+        issuer: 'vibecode-realtime',
+        subject: String(user.id)
+      }
       const tokens = [
         'garbage',
         jsonwebtoken.sign({}, 'another-secret-that-is-long-enough-0123456789', { ...options, expiresIn: 60 }),
@@ -261,7 +297,10 @@ describe('auth: identities, modes, CORS', () => {
       const { user, token } = await newUser(server, 'socket')
       const socket = await connected(server.socket({ auth: { token } }))
       assert.deepStrictEqual((await call(socket, 'find', 'users', {})).result.data, [user])
-      assert.strictEqual((await call(socket, 'create', 'projects', { name: 'over the socket' })).result.name, 'over the socket')
+      assert.strictEqual(
+        (await call(socket, 'create', 'projects', { name: 'over the socket' })).result.name,
+        'over the socket'
+      )
     })
 
     it('a bad handshake token: connect_error with a clear message', async () => {
@@ -302,7 +341,11 @@ describe('auth: identities, modes, CORS', () => {
     it('in-band login with email and password works over the socket too', async () => {
       const { user, email } = await signUp(server, uniqueEmail('socket-local'))
       const socket = await connected(server.socket())
-      const login = await call(socket, 'create', 'authentication', { strategy: 'local', email, password: TEST_PASSWORD })
+      const login = await call(socket, 'create', 'authentication', {
+        strategy: 'local',
+        email,
+        password: TEST_PASSWORD
+      })
       assert.ifError(login.error)
       assert.deepStrictEqual((await call(socket, 'find', 'users', {})).result.data, [user])
     })
@@ -312,7 +355,12 @@ describe('auth: identities, modes, CORS', () => {
     const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
     const stranger = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
     const publicPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString()
-    const platformToken = (sub: string, claims: object = {}, key: crypto.KeyObject = rsa.privateKey, options: jsonwebtoken.SignOptions = {}) =>
+    const platformToken = (
+      sub: string,
+      claims: object = {},
+      key: crypto.KeyObject = rsa.privateKey,
+      options: jsonwebtoken.SignOptions = {}
+    ) =>
       jsonwebtoken.sign(claims, key.export({ type: 'pkcs8', format: 'pem' }).toString(), {
         algorithm: 'RS256',
         subject: sub,
@@ -346,8 +394,13 @@ describe('auth: identities, modes, CORS', () => {
       const sub = `platform-${crypto.randomUUID()}`
       const tokens = [
         platformToken(sub, {}, stranger.privateKey),
-        jsonwebtoken.sign({ sub }, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { algorithm: 'RS256' }),
-        jsonwebtoken.sign({}, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { algorithm: 'RS256', expiresIn: 600 }),
+        jsonwebtoken.sign({ sub }, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
+          algorithm: 'RS256'
+        }),
+        jsonwebtoken.sign({}, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
+          algorithm: 'RS256',
+          expiresIn: 600
+        }),
         forgeHs256(publicPem, { sub, exp: Math.floor(Date.now() / 1000) + 600 })
       ]
       for (const token of tokens) {
@@ -359,7 +412,10 @@ describe('auth: identities, modes, CORS', () => {
 
     it('a platform user with an email a local account already has is created without it (no merge)', async () => {
       const { email } = await signUp(server, uniqueEmail('squatted'))
-      const response = await server.http.get('/users', bearer(platformToken(`platform-${crypto.randomUUID()}`, { email })))
+      const response = await server.http.get(
+        '/users',
+        bearer(platformToken(`platform-${crypto.randomUUID()}`, { email }))
+      )
       assert.strictEqual(response.status, 200)
       assert.strictEqual(response.data.data[0].email, null)
     })
@@ -370,15 +426,23 @@ describe('auth: identities, modes, CORS', () => {
       const { result } = await call(socket, 'find', 'users', {})
       assert.strictEqual(result.total, 1)
       const other = await connected(server.socket())
-      assert.ifError((await call(other, 'create', 'authentication', { strategy: 'jwt', accessToken: platformToken(sub) })).error)
+      assert.ifError(
+        (await call(other, 'create', 'authentication', { strategy: 'jwt', accessToken: platformToken(sub) })).error
+      )
       assert.deepStrictEqual((await call(other, 'find', 'users', {})).result.data, result.data)
-      const wrongKey = server.socket({ auth: { token: platformToken(sub, {}, stranger.privateKey) }, reconnection: false })
+      const wrongKey = server.socket({
+        auth: { token: platformToken(sub, {}, stranger.privateKey) },
+        reconnection: false
+      })
       assert.match((await connectError(wrongKey)).message, /Invalid platform token: invalid signature/)
     })
 
     it('an EC P-256 key verifies ES256 tokens', async () => {
       const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-      const ecServer = await startTestServer({ ...REQUIRED, authJwtPublicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }).toString() })
+      const ecServer = await startTestServer({
+        ...REQUIRED,
+        authJwtPublicKey: ec.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+      })
       try {
         const token = jsonwebtoken.sign({}, ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), {
           algorithm: 'ES256',
@@ -404,7 +468,10 @@ describe('auth: identities, modes, CORS', () => {
     }
 
     it('AUTH=required without AUTH_SECRET, or with a short one', () => {
-      assert.match(refusal({ auth: 'required' }), /authSecret \(AUTH_SECRET\) must be set when AUTH=required: at least 32 characters/)
+      assert.match(
+        refusal({ auth: 'required' }),
+        /authSecret \(AUTH_SECRET\) must be set when AUTH=required: at least 32 characters/
+      )
       const short = refusal({ auth: 'required', authSecret: 'too-short-secret' })
       assert.match(short, /authSecret \(AUTH_SECRET\) must NOT have fewer than 32 characters \(got 16\)/)
       assert.ok(!short.includes('too-short-secret'), 'the secret is not echoed')
@@ -426,7 +493,10 @@ describe('auth: identities, modes, CORS', () => {
     it('a bad AUTH, AUTH_SIGNUP or AUTH_JWT_PUBLIC_KEY', () => {
       assert.match(refusal({ auth: 'maybe' }), /auth \(AUTH\) must be one of off, required, got "maybe"/)
       assert.match(refusal({ authSignup: 'sometimes' }), /authSignup \(AUTH_SIGNUP\) must be one of open, closed/)
-      assert.match(refusal({ authJwtPublicKey: 'not a key' }), /authJwtPublicKey \(AUTH_JWT_PUBLIC_KEY\) must be a PEM public key/)
+      assert.match(
+        refusal({ authJwtPublicKey: 'not a key' }),
+        /authJwtPublicKey \(AUTH_JWT_PUBLIC_KEY\) must be a PEM public key/
+      )
       const ed = crypto.generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString()
       assert.match(refusal({ authJwtPublicKey: ed }), /ed25519/)
     })
@@ -460,7 +530,9 @@ describe('auth: identities, modes, CORS', () => {
       for (const response of [
         await preflight('http://evil.example'),
         await server.http.get('/projects', { headers: { Origin: 'http://evil.example' } }),
-        await server.http.post('/projects', 'name=x', { headers: { Origin: 'http://evil.example', 'Content-Type': 'application/x-www-form-urlencoded' } }),
+        await server.http.post('/projects', 'name=x', {
+          headers: { Origin: 'http://evil.example', 'Content-Type': 'application/x-www-form-urlencoded' }
+        }),
         await server.http.get('/projects', { headers: { Origin: 'http://localhost.evil.example:8000' } }),
         await server.http.get('/projects', { headers: { Origin: 'null' } })
       ]) {
@@ -471,7 +543,12 @@ describe('auth: identities, modes, CORS', () => {
     })
 
     it('loopback origins, any port, are granted', async () => {
-      for (const origin of ['http://localhost:5173', 'http://127.0.0.1:3000', 'http://[::1]:8080', 'http://localhost']) {
+      for (const origin of [
+        'http://localhost:5173',
+        'http://127.0.0.1:3000',
+        'http://[::1]:8080',
+        'http://localhost'
+      ]) {
         const response = await preflight(origin)
         assert.strictEqual(response.headers['access-control-allow-origin'], origin, origin)
         const get = await server.http.get('/projects', { headers: { Origin: origin } })
@@ -491,7 +568,10 @@ describe('auth: identities, modes, CORS', () => {
       const rebound = await server.http.get('/projects', { headers: { Host: `evil.example:${server.port}` } })
       assert.strictEqual(rebound.status, 403)
       assert.match(rebound.data.message, /Host evil\.example/)
-      assert.strictEqual((await server.http.get('/projects', { headers: { Host: `localhost:${server.port}` } })).status, 200)
+      assert.strictEqual(
+        (await server.http.get('/projects', { headers: { Host: `localhost:${server.port}` } })).status,
+        200
+      )
     })
 
     it('CORS_ORIGINS replaces the defaults; "*" only when configured', async () => {
@@ -499,7 +579,10 @@ describe('auth: identities, modes, CORS', () => {
       try {
         const ok = await custom.http.get('/projects', { headers: { Origin: 'https://app.example' } })
         assert.strictEqual(ok.headers['access-control-allow-origin'], 'https://app.example')
-        assert.strictEqual((await custom.http.get('/projects', { headers: { Origin: 'http://localhost:5173' } })).status, 403)
+        assert.strictEqual(
+          (await custom.http.get('/projects', { headers: { Origin: 'http://localhost:5173' } })).status,
+          403
+        )
         // Its host name may address this machine too.
         assert.strictEqual((await custom.http.get('/projects', { headers: { Host: 'app.example' } })).status, 200)
       } finally {
@@ -543,7 +626,14 @@ function runIndex(env: Record<string, string>, until?: RegExp): Promise<{ code: 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/index.ts'], {
       cwd: path.join(__dirname, '..'),
-      env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite::memory:', ...env },
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite::memory:',
+        ...env
+      },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let output = ''

@@ -71,7 +71,10 @@ describe('broadcast to project rooms', () => {
       outsideEvents.filter((e) => e.event !== 'heartbeat').map((e) => [e.event, e.payload.id]),
       [['sessions created', otherSession.id]]
     )
-    assert.deepStrictEqual(unsubscribedEvents.filter((e) => e.event !== 'heartbeat'), [])
+    assert.deepStrictEqual(
+      unsubscribedEvents.filter((e) => e.event !== 'heartbeat'),
+      []
+    )
   })
 
   it('publishes created, patched and removed events of projects, sessions and messages', async () => {
@@ -91,7 +94,9 @@ describe('broadcast to project rooms', () => {
     await patched
     await sleep(50)
 
-    const serviceEvents = events.filter((e) => / (created|patched|removed)$/.test(e.event) && e.event !== 'messages patched')
+    const serviceEvents = events.filter(
+      (e) => / (created|patched|removed)$/.test(e.event) && e.event !== 'messages patched'
+    )
     assert.deepStrictEqual(
       serviceEvents.map((e) => [e.event, e.payload.id]),
       [
@@ -106,8 +111,18 @@ describe('broadcast to project rooms', () => {
 
   it('custom service events go through room channels too', async () => {
     // A service with a custom event, published the way channels.ts publishes ours.
-    server.app.use('notes' as any, { async get(id: number) { return { id } } } as any, { events: ['pinned'] })
-    server.app.service('notes' as any).publish('pinned', (note: any) => server.app.realtime.projectChannel(note.project_id))
+    server.app.use(
+      'notes' as any,
+      {
+        async get(id: number) {
+          return { id }
+        }
+      } as any,
+      { events: ['pinned'] }
+    )
+    server.app
+      .service('notes' as any)
+      .publish('pinned', (note: any) => server.app.realtime.projectChannel(note.project_id))
     const project = await createProject(server)
     const socket = await connected(server.socket())
     await subscribe(socket, project.id)

@@ -11,8 +11,15 @@ import { bearer, connected, newUser, logIn, recordEvents, sleep, startTestServer
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789'
 
 /** A Feathers call over the socket: (error, result). */
-function call(socket: Socket, method: string, path: string, ...args: unknown[]): Promise<{ error?: any; result?: any }> {
-  return new Promise((resolve) => socket.emit(method, path, ...args, (error: any, result: any) => resolve(error ? { error } : { result })))
+function call(
+  socket: Socket,
+  method: string,
+  path: string,
+  ...args: unknown[]
+): Promise<{ error?: any; result?: any }> {
+  return new Promise((resolve) =>
+    socket.emit(method, path, ...args, (error: any, result: any) => resolve(error ? { error } : { result }))
+  )
 }
 
 describe('token expiry on live sockets', function () {
@@ -65,7 +72,10 @@ describe('token expiry on live sockets', function () {
     // Past the first token's expiry: still in the room, still connected, calls still work.
     await sleep(Math.max(0, expiresAt - Date.now()) + 500)
     const session = await newSession()
-    await until(() => events.some((e) => e.event === 'sessions created' && e.payload.id === session.id), 'the event arrives')
+    await until(
+      () => events.some((e) => e.event === 'sessions created' && e.payload.id === session.id),
+      'the event arrives'
+    )
     assert.ok(socket.connected)
     assert.ok(!events.some((e) => e.event === 'auth_expired'), 'no auth_expired after a refresh')
     assert.ifError((await call(socket, 'find', 'projects', {})).error)
@@ -75,12 +85,22 @@ describe('token expiry on live sockets', function () {
     const socket = await subscribedSocket()
     const events = recordEvents(socket)
     const before = await newSession()
-    await until(() => events.some((e) => e.event === 'sessions created' && e.payload.id === before.id), 'the first event')
+    await until(
+      () => events.some((e) => e.event === 'sessions created' && e.payload.id === before.id),
+      'the first event'
+    )
     const lastSeq = events.find((e) => e.event === 'sessions created')!.payload.seq as number
 
     const expired = await waitForEvent<{ expired_at: string; project_ids: number[] }>(socket, 'auth_expired', 8000)
     assert.deepStrictEqual(expired.project_ids, [projectId])
-    assert.ok(events.some((e) => e.event === 'subscription_revoked' && e.payload.project_id === projectId && e.payload.reason === 'auth_expired'))
+    assert.ok(
+      events.some(
+        (e) =>
+          e.event === 'subscription_revoked' &&
+          e.payload.project_id === projectId &&
+          e.payload.reason === 'auth_expired'
+      )
+    )
     assert.ok(socket.connected, 'the socket stays connected')
 
     // Anonymous now: calls answer 401, and events of the project no longer arrive.
@@ -88,7 +108,10 @@ describe('token expiry on live sockets', function () {
     assert.strictEqual(refused.error?.code, 401)
     const during = await newSession()
     await sleep(300)
-    assert.ok(!events.some((e) => e.event === 'sessions created' && e.payload.id === during.id), 'no event after expiry')
+    assert.ok(
+      !events.some((e) => e.event === 'sessions created' && e.payload.id === during.id),
+      'no event after expiry'
+    )
 
     // Authenticate again in-band and resume from the last seq: the missed event is replayed.
     const fresh = await logIn(server, owner.email, owner.password)
@@ -96,15 +119,23 @@ describe('token expiry on live sockets', function () {
     const ack = await socket.timeout(5000).emitWithAck('subscribe', { project_id: projectId, since: lastSeq })
     assert.strictEqual(ack.recovered, true, JSON.stringify(ack))
     assert.ok(ack.replayed >= 1)
-    await until(() => events.some((e) => e.event === 'sessions created' && e.payload.id === during.id), 'the missed event, replayed')
+    await until(
+      () => events.some((e) => e.event === 'sessions created' && e.payload.id === during.id),
+      'the missed event, replayed'
+    )
   })
 
-  it('a login as another user on a live socket leaves the previous identity\'s rooms', async () => {
+  it("a login as another user on a live socket leaves the previous identity's rooms", async () => {
     const socket = await subscribedSocket()
     const events = recordEvents(socket)
     const stranger = await newUser(server, 'stranger')
-    assert.ifError((await call(socket, 'create', 'authentication', { strategy: 'jwt', accessToken: stranger.token })).error)
-    await until(() => events.some((e) => e.event === 'subscription_revoked' && e.payload.reason === 'auth_changed'), 'the revocation')
+    assert.ifError(
+      (await call(socket, 'create', 'authentication', { strategy: 'jwt', accessToken: stranger.token })).error
+    )
+    await until(
+      () => events.some((e) => e.event === 'subscription_revoked' && e.payload.reason === 'auth_changed'),
+      'the revocation'
+    )
     const session = await newSession()
     await sleep(300)
     assert.ok(!events.some((e) => e.event === 'sessions created' && e.payload.id === session.id))
@@ -142,7 +173,10 @@ describe('token expiry on live sockets', function () {
     const events = recordEvents(socket)
     const token = (socket.auth as { token: string }).token
     assert.ifError((await call(socket, 'remove', 'authentication', token)).error)
-    await until(() => events.some((e) => e.event === 'subscription_revoked' && e.payload.project_id === projectId), 'the revocation')
+    await until(
+      () => events.some((e) => e.event === 'subscription_revoked' && e.payload.project_id === projectId),
+      'the revocation'
+    )
     const session = await newSession()
     await sleep(300)
     assert.ok(!events.some((e) => e.event === 'sessions created' && e.payload.id === session.id))

@@ -93,13 +93,15 @@ export function recordEvents(socket: Socket) {
 
 export async function createProject(server: TestServer, name = 'Test project') {
   const response = await server.http.post('/projects', { name })
-  if (response.status !== 201) throw new Error(`project not created: ${response.status} ${JSON.stringify(response.data)}`)
+  if (response.status !== 201)
+    throw new Error(`project not created: ${response.status} ${JSON.stringify(response.data)}`)
   return response.data as { id: number; name: string }
 }
 
 export async function createSession(server: TestServer, projectId: number) {
   const response = await server.http.post(`/projects/${projectId}/sessions`)
-  if (response.status !== 201) throw new Error(`session not created: ${response.status} ${JSON.stringify(response.data)}`)
+  if (response.status !== 201)
+    throw new Error(`session not created: ${response.status} ${JSON.stringify(response.data)}`)
   return response.data as { id: number; session_id: number; project_id: number }
 }
 

@@ -1,7 +1,7 @@
 // Browser pages of foreign origins, and DNS-rebinding pages (a foreign Host), reach no socket.
 import assert from 'assert'
 import type { TestServer } from './helpers'
-import { connected, startTestServer, waitForEvent } from './helpers'
+import { startTestServer, waitForEvent } from './helpers'
 
 describe('socket.io handshakes: Origin and Host', () => {
   let server: TestServer

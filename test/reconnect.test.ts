@@ -5,7 +5,16 @@ import fs from 'fs'
 import os from 'os'
 import path from 'path'
 import { createClient } from '../src/client'
-import { connected, createProject, createSession, sleep, startTestServer, subscribe, until, waitForEvent } from './helpers'
+import {
+  connected,
+  createProject,
+  createSession,
+  sleep,
+  startTestServer,
+  subscribe,
+  until,
+  waitForEvent
+} from './helpers'
 import type { TestServer } from './helpers'
 
 describe('reconnection', () => {
@@ -70,7 +79,11 @@ describe('reconnection', () => {
       // Shut down with the client connected, then start again on the same port and database.
       await first.app.teardown()
       second = await startTestServer({ database, port: first.port })
-      await until(async () => (await second!.http.get('/connections')).data.rooms[project.id] === 1, 'resubscribed', 10_000)
+      await until(
+        async () => (await second!.http.get('/connections')).data.rooms[project.id] === 1,
+        'resubscribed',
+        10_000
+      )
 
       const event = waitForEvent(socket, 'sessions created')
       const session = await createSession(second, project.id)

@@ -16,7 +16,12 @@ const quiet = { debug: () => undefined, warn: () => undefined }
 async function publishResults(server: TestServer, projectId: number, count: number, from = 0) {
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      server.app.realtime.publish(projectId, 'test_result', { run_id: 1, name: `case ${from + i}`, ok: true, skipped: false })
+      server.app.realtime.publish(projectId, 'test_result', {
+        run_id: 1,
+        name: `case ${from + i}`,
+        ok: true,
+        skipped: false
+      })
     )
   )
 }
@@ -25,7 +30,8 @@ async function publishResults(server: TestServer, projectId: number, count: numb
 function seqsOf(socket: Socket, projectId: number) {
   const seqs: number[] = []
   socket.onAny((event, payload) => {
-    if (event !== 'heartbeat' && payload?.project_id === projectId && typeof payload.seq === 'number') seqs.push(payload.seq)
+    if (event !== 'heartbeat' && payload?.project_id === projectId && typeof payload.seq === 'number')
+      seqs.push(payload.seq)
   })
   return seqs
 }
@@ -45,13 +51,19 @@ describe('event log and resume', () => {
     await publishResults(server, a.id, 3)
     await publishResults(server, b.id, 2)
     const log = server.app.realtime.streams.eventLog!
-    assert.deepStrictEqual((await log.read(a.id, 0, 100)).map((e) => [e.seq, e.event]), [
-      [1, 'projects created'],
-      [2, 'test_result'],
-      [3, 'test_result'],
-      [4, 'test_result']
-    ])
-    assert.deepStrictEqual((await log.read(b.id, 0, 100)).map((e) => e.seq), [1, 2, 3])
+    assert.deepStrictEqual(
+      (await log.read(a.id, 0, 100)).map((e) => [e.seq, e.event]),
+      [
+        [1, 'projects created'],
+        [2, 'test_result'],
+        [3, 'test_result'],
+        [4, 'test_result']
+      ]
+    )
+    assert.deepStrictEqual(
+      (await log.read(b.id, 0, 100)).map((e) => e.seq),
+      [1, 2, 3]
+    )
   })
 
   it('subscribe with since replays what was missed, in order, then live events follow', async () => {
@@ -152,7 +164,12 @@ describe('event log and resume', () => {
       const ack = await socket.emitWithAck('subscribe', { project_id: project.id, since: 2 })
       assert.strictEqual(ack.recovered, false)
       // seqs go on after pruning.
-      const next = await short.app.realtime.publish(project.id, 'test_result', { run_id: 1, name: 'x', ok: true, skipped: false })
+      const next = await short.app.realtime.publish(project.id, 'test_result', {
+        run_id: 1,
+        name: 'x',
+        ok: true,
+        skipped: false
+      })
       assert.strictEqual(next.seq, 5)
     } finally {
       await short.stop()
@@ -171,7 +188,11 @@ describe('event log and resume', () => {
   })
 
   describe('the typed client', () => {
-    async function typedSubscriber(target: TestServer, projectId: number, options: Partial<{ reconnectionDelay: number }> = {}) {
+    async function typedSubscriber(
+      target: TestServer,
+      projectId: number,
+      options: Partial<{ reconnectionDelay: number }> = {}
+    ) {
       const socket = await connected(target.socket({ reconnectionDelay: options.reconnectionDelay ?? 50 }))
       const client = createClient(socket, { logger: quiet, gapTimeoutMs: 300 })
       // Every logged event of the project (messages, their status patches, vibecode responses).
@@ -198,7 +219,10 @@ describe('event log and resume', () => {
     const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `m${from + i}`)
 
     for (const [label, cut] of [
-      ['the server drops the connection', (s: TestServer, socket: Socket) => s.app.io.of('/').sockets.get(socket.id!)?.conn.close()],
+      [
+        'the server drops the connection',
+        (s: TestServer, socket: Socket) => s.app.io.of('/').sockets.get(socket.id!)?.conn.close()
+      ],
       ['the transport is killed under the client', (_s: TestServer, socket: Socket) => socket.io.engine.close()]
     ] as const) {
       it(`holds all 200 events, in order, once, when ${label} mid-stream`, async () => {
@@ -260,8 +284,20 @@ describe('event log and resume', () => {
       await until(() => seqs.length === 3, 'three arrived')
       // Simulate a lost event: seq 5 is logged but only seq 6 goes out on the wire, twice.
       const log = server.app.realtime.streams.eventLog!
-      await log.append(project.id, 'test_result', { type: 'test_result', project_id: project.id, run_id: 1, name: 'lost', ok: true, skipped: false })
-      const six = await server.app.realtime.publish(project.id, 'test_result', { run_id: 1, name: 'six', ok: true, skipped: false })
+      await log.append(project.id, 'test_result', {
+        type: 'test_result',
+        project_id: project.id,
+        run_id: 1,
+        name: 'lost',
+        ok: true,
+        skipped: false
+      })
+      const six = await server.app.realtime.publish(project.id, 'test_result', {
+        run_id: 1,
+        name: 'six',
+        ok: true,
+        skipped: false
+      })
       server.app.io.to(`project:${project.id}`).emit('test_result', six)
       await until(() => seqs.length === 5, 'the gap was refilled', 3000)
       await sleep(150)

@@ -224,7 +224,9 @@ describeSandbox('test runs in the bwrap sandbox', function () {
       sleepSeconds,
       hostTmpFile
     }
-    await server!.http.patch(`/projects/${attacker.id}`, { test_command: ['node', 'escape.js', JSON.stringify(params)] })
+    await server!.http.patch(`/projects/${attacker.id}`, {
+      test_command: ['node', 'escape.js', JSON.stringify(params)]
+    })
     assert.ok(fs.statSync(params.dbFile).size > 0, 'the database file exists on the host')
 
     const run = await startRun(attacker.id)
@@ -235,14 +237,19 @@ describeSandbox('test runs in the bwrap sandbox', function () {
     // For the record (the report of this suite quotes it).
     if (process.env.SANDBOX_TEST_VERBOSE) console.log(JSON.stringify(report, null, 2))
 
-    const escaped = MUST_FAIL.filter((name) => report.results[name]?.ok !== false).map((name) => `${name}: ${JSON.stringify(report.results[name])}`)
+    const escaped = MUST_FAIL.filter((name) => report.results[name]?.ok !== false).map(
+      (name) => `${name}: ${JSON.stringify(report.results[name])}`
+    )
     assert.deepStrictEqual(escaped, [], 'attempts that got through')
     // /proc/1 and the parent are the sandbox's own init, bwrap: unreadable, or holding nothing of
     // the server's environment.
     for (const name of ['read /proc/1/environ', 'read the parent environ']) {
       const result = report.results[name]
       if (result.ok) {
-        assert.ok(!result.value.includes(secret) && !result.value.includes('VIBECODE_SANDBOX_SECRET'), `${name}: ${result.value}`)
+        assert.ok(
+          !result.value.includes(secret) && !result.value.includes('VIBECODE_SANDBOX_SECRET'),
+          `${name}: ${result.value}`
+        )
         assert.deepStrictEqual(result.value.split('\0').filter(Boolean), ['PATH=/usr/bin:/bin'], name)
       }
     }
@@ -255,11 +262,24 @@ describeSandbox('test runs in the bwrap sandbox', function () {
     assert.strictEqual(report.env.PATH, '/usr/local/bin:/usr/bin:/bin')
 
     // On the host: the daemons did start, in there, and did not outlive the run.
-    assert.strictEqual(report.results['leave a daemon behind'].ok, true, JSON.stringify(report.results['leave a daemon behind']))
-    await until(() => hostProcessesWith(marker).length === 0 && hostProcessesWith(`sleep\0${sleepSeconds}`).length === 0, 'no process of the run is left', 5000)
+    assert.strictEqual(
+      report.results['leave a daemon behind'].ok,
+      true,
+      JSON.stringify(report.results['leave a daemon behind'])
+    )
+    await until(
+      () => hostProcessesWith(marker).length === 0 && hostProcessesWith(`sleep\0${sleepSeconds}`).length === 0,
+      'no process of the run is left',
+      5000
+    )
     // Writing /tmp went to its private /tmp; nothing was written outside the workspace.
     assert.strictEqual(report.results["write the host's /tmp"].ok, true)
-    for (const file of [hostTmpFile, path.join('/usr', marker), path.join(workspaces, marker), path.join(dataDir, marker)]) {
+    for (const file of [
+      hostTmpFile,
+      path.join('/usr', marker),
+      path.join(workspaces, marker),
+      path.join(dataDir, marker)
+    ]) {
       assert.ok(!fs.existsSync(file), `${file} exists on the host`)
     }
     assert.strictEqual(fs.readFileSync(path.join(other.workspace, 'secret.txt'), 'utf8'), `other project's ${secret}`)
@@ -346,7 +366,10 @@ describeSandbox('test runs in the bwrap sandbox', function () {
       })
       setInterval(() => {}, 1000)
     `
-    const crashing = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code], { cwd: ROOT, stdio: 'ignore' })
+    const crashing = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code], {
+      cwd: ROOT,
+      stdio: 'ignore'
+    })
     try {
       await until(() => hostProcessesWith(`${marker}-grandchild`).length > 0, 'the grandchild runs', 20_000)
     } finally {

@@ -58,7 +58,9 @@ describe('REST services', () => {
     }
 
     it('answers broken JSON with 400, not 500', async () => {
-      const response = await server.http.post('/projects', '{"name": ', { headers: { 'content-type': 'application/json' } })
+      const response = await server.http.post('/projects', '{"name": ', {
+        headers: { 'content-type': 'application/json' }
+      })
       assert.strictEqual(response.status, 400)
       assert.ok(response.data.message)
     })
@@ -100,10 +102,7 @@ describe('REST services', () => {
       await createSession(server, b.id)
       const response = await server.http.get(`/projects/${a.id}/sessions`)
       assert.strictEqual(response.status, 200)
-      assert.deepStrictEqual(
-        response.data.data.map((s: any) => s.id).sort(),
-        mine.map((s) => s.id).sort()
-      )
+      assert.deepStrictEqual(response.data.data.map((s: any) => s.id).sort(), mine.map((s) => s.id).sort())
       assert.strictEqual(response.data.total, 2)
     })
 
@@ -137,8 +136,19 @@ describe('REST services', () => {
       const response = await server.http.post(`/sessions/${session.session_id}/messages`, { prompt: 'Add a feature' })
       assert.strictEqual(response.status, 201)
       assert.deepStrictEqual(Object.keys(response.data).sort(), [
-        'created_at', 'duration_ms', 'error', 'id', 'model', 'patch', 'project_id', 'prompt', 'provider',
-        'session_id', 'status', 'token_usage', 'updated_at'
+        'created_at',
+        'duration_ms',
+        'error',
+        'id',
+        'model',
+        'patch',
+        'project_id',
+        'prompt',
+        'provider',
+        'session_id',
+        'status',
+        'token_usage',
+        'updated_at'
       ])
       assert.strictEqual(response.data.session_id, session.id)
       assert.strictEqual(response.data.project_id, project.id)
@@ -149,7 +159,10 @@ describe('REST services', () => {
       const stored = await server.http.get(`/messages/${response.data.id}`)
       assert.strictEqual(stored.data.prompt, 'Add a feature')
       const listed = await server.http.get(`/sessions/${session.id}/messages`)
-      assert.deepStrictEqual(listed.data.data.map((m: any) => m.id), [response.data.id])
+      assert.deepStrictEqual(
+        listed.data.data.map((m: any) => m.id),
+        [response.data.id]
+      )
     })
 
     it('404 for an unknown session, writing nothing', async () => {

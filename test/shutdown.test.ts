@@ -68,8 +68,16 @@ describe('shutdown and start-up', () => {
   const badSettings: [string, Record<string, string>, RegExp][] = [
     ['a non-numeric PORT', { PORT: 'abc' }, /port \(PORT\) must be integer, got "abc"/],
     ['a PORT out of range', { PORT: '70000' }, /port \(PORT\) must be <= 65535/],
-    ['a zero HEARTBEAT_INTERVAL_MS', { HEARTBEAT_INTERVAL_MS: '0' }, /heartbeatIntervalMs \(HEARTBEAT_INTERVAL_MS\) must be >= 10/],
-    ['an unknown DATABASE_URL scheme', { DATABASE_URL: 'mysql://localhost/x' }, /database \(DATABASE_URL\) must be sqlite:<path>.*got "mysql:\/\/localhost\/x"/]
+    [
+      'a zero HEARTBEAT_INTERVAL_MS',
+      { HEARTBEAT_INTERVAL_MS: '0' },
+      /heartbeatIntervalMs \(HEARTBEAT_INTERVAL_MS\) must be >= 10/
+    ],
+    [
+      'an unknown DATABASE_URL scheme',
+      { DATABASE_URL: 'mysql://localhost/x' },
+      /database \(DATABASE_URL\) must be sqlite:<path>.*got "mysql:\/\/localhost\/x"/
+    ]
   ]
   for (const [label, env, message] of badSettings) {
     it(`refuses to start with ${label}, naming the variable`, async () => {

@@ -18,7 +18,13 @@ describe('subscribe and unsubscribe', () => {
     const socket = await connected(server.socket())
     const ack = await socket.emitWithAck('subscribe', { project_id: project.id })
     // seq 1: the project's only logged event so far is its `projects created`.
-    assert.deepStrictEqual(ack, { ok: true, project_id: project.id, room: `project:${project.id}`, subscribed: true, seq: 1 })
+    assert.deepStrictEqual(ack, {
+      ok: true,
+      project_id: project.id,
+      room: `project:${project.id}`,
+      subscribed: true,
+      seq: 1
+    })
     const connections = await server.http.get('/connections')
     assert.deepStrictEqual(connections.data.rooms, { [project.id]: 1 })
   })
@@ -36,7 +42,13 @@ describe('subscribe and unsubscribe', () => {
     const socket = await connected(server.socket())
     const result = waitForEvent(socket, 'subscribe_result')
     socket.emit('subscribe', { project_id: project.id })
-    assert.deepStrictEqual(await result, { ok: true, project_id: project.id, room: `project:${project.id}`, subscribed: true, seq: 1 })
+    assert.deepStrictEqual(await result, {
+      ok: true,
+      project_id: project.id,
+      room: `project:${project.id}`,
+      subscribed: true,
+      seq: 1
+    })
     const failure = waitForEvent(socket, 'subscribe_result')
     socket.emit('subscribe', { project_id: 'nope' })
     assert.strictEqual((await failure).ok, false)
@@ -135,7 +147,13 @@ describe('subscribe and unsubscribe', () => {
       const subscriptions = client.service('subscriptions')
 
       const created = await subscriptions.create({ project_id: project.id })
-      assert.deepStrictEqual(created, { ok: true, project_id: project.id, room: `project:${project.id}`, subscribed: true, seq: 1 })
+      assert.deepStrictEqual(created, {
+        ok: true,
+        project_id: project.id,
+        room: `project:${project.id}`,
+        subscribed: true,
+        seq: 1
+      })
       assert.deepStrictEqual(await subscriptions.find(), [{ room: `project:${project.id}`, project_id: project.id }])
 
       const event = new Promise((resolve) => client.service('messages').once('created', resolve))

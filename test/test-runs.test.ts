@@ -25,7 +25,11 @@ describe('test runs', () => {
 
   beforeEach(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'vibecode-workspaces-'))
-    server = await startTestServer({ testWorkspaceRoot: root, testRunTimeoutMs: 3000, testCommandAllowlist: ['node'] } as any)
+    server = await startTestServer({
+      testWorkspaceRoot: root,
+      testRunTimeoutMs: 3000,
+      testCommandAllowlist: ['node']
+    } as any)
   })
   afterEach(async () => {
     await server.stop()
@@ -53,7 +57,11 @@ describe('test runs', () => {
   }
 
   const completed = async (events: { event: string; payload: any }[], runId: number) => {
-    await until(() => events.some((e) => e.event === 'test_completed' && e.payload.run_id === runId), 'test_completed', 15_000)
+    await until(
+      () => events.some((e) => e.event === 'test_completed' && e.payload.run_id === runId),
+      'test_completed',
+      15_000
+    )
     return events.find((e) => e.event === 'test_completed')!.payload
   }
 
@@ -65,7 +73,13 @@ describe('test runs', () => {
     const run = await startRun(project.id)
     const done = await completed(events, run.id)
     assert.deepStrictEqual(
-      { status: done.status, exit_code: done.exit_code, passed: done.passed, failed: done.failed, skipped: done.skipped },
+      {
+        status: done.status,
+        exit_code: done.exit_code,
+        passed: done.passed,
+        failed: done.failed,
+        skipped: done.skipped
+      },
       { status: 'passed', exit_code: 0, passed: 3, failed: 0, skipped: 1 }
     )
 
@@ -73,7 +87,9 @@ describe('test runs', () => {
     assert.strictEqual(ordered[0].event, 'test_started')
     assert.deepStrictEqual(ordered[0].payload.command, ['node', '--test', '--test-reporter=tap', 'passing.test.js'])
     assert.strictEqual(ordered[ordered.length - 1].event, 'test_completed')
-    const results = ordered.filter((e) => e.event === 'test_result').map((e) => [e.payload.name, e.payload.ok, e.payload.skipped])
+    const results = ordered
+      .filter((e) => e.event === 'test_result')
+      .map((e) => [e.payload.name, e.payload.ok, e.payload.skipped])
     assert.deepStrictEqual(results, [
       ['adds', true, false],
       ['concatenates', true, false],
@@ -82,8 +98,15 @@ describe('test runs', () => {
     ])
     // Logged events come in seq order.
     const seqs = ordered.filter((e) => typeof e.payload.seq === 'number').map((e) => e.payload.seq)
-    assert.deepStrictEqual(seqs, [...seqs].sort((a, b) => a - b))
-    assert.ok(ordered.some((e) => e.event === 'test_output' && e.payload.lines.some((line: string) => line.startsWith('TAP version'))))
+    assert.deepStrictEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b)
+    )
+    assert.ok(
+      ordered.some(
+        (e) => e.event === 'test_output' && e.payload.lines.some((line: string) => line.startsWith('TAP version'))
+      )
+    )
 
     const stored = (await server.http.get(`/test-runs/${run.id}`)).data
     assert.strictEqual(stored.status, 'passed')
@@ -118,11 +141,18 @@ describe('test runs', () => {
   it('DELETE /test-runs/:id cancels a running run', async () => {
     // A generous deadline, so only the cancel can end this run.
     await server.stop()
-    server = await startTestServer({ testWorkspaceRoot: root, testRunTimeoutMs: 60_000, testCommandAllowlist: ['node'] } as any)
+    server = await startTestServer({
+      testWorkspaceRoot: root,
+      testRunTimeoutMs: 60_000,
+      testCommandAllowlist: ['node']
+    } as any)
     const { project, events } = await projectRunning('hanging.test.js')
     const run = await startRun(project.id)
     const grandchild = path.join(root, String(project.id), 'grandchild.pid')
-    await until(() => fs.existsSync(grandchild) && fs.readFileSync(grandchild, 'utf8').length > 0, 'the test is hanging')
+    await until(
+      () => fs.existsSync(grandchild) && fs.readFileSync(grandchild, 'utf8').length > 0,
+      'the test is hanging'
+    )
     const response = await server.http.delete(`/test-runs/${run.id}`)
     assert.strictEqual(response.status, 200)
     assert.strictEqual(response.data.status, 'cancelled')
@@ -137,7 +167,10 @@ describe('test runs', () => {
 
   it('a command outside the allowlist gets a clear 400 and no run', async () => {
     const project = await createProject(server)
-    for (const command of [['bash', '-c', 'echo hi'], ['/usr/bin/node', '--test']]) {
+    for (const command of [
+      ['bash', '-c', 'echo hi'],
+      ['/usr/bin/node', '--test']
+    ]) {
       await server.http.patch(`/projects/${project.id}`, { test_command: command })
       const response = await server.http.post(`/projects/${project.id}/test-runs`)
       assert.strictEqual(response.status, 400)
@@ -160,10 +193,16 @@ describe('test runs', () => {
   })
 
   it('batches output lines and caps what it keeps', async () => {
-    const capped = await startTestServer({ testWorkspaceRoot: root, testRunOutputMaxBytes: 64 * 1024, testCommandAllowlist: ['node'] } as any)
+    const capped = await startTestServer({
+      testWorkspaceRoot: root,
+      testRunOutputMaxBytes: 64 * 1024,
+      testCommandAllowlist: ['node']
+    } as any)
     try {
       const project = await createProject(capped)
-      await capped.http.patch(`/projects/${project.id}`, { test_command: ['node', '--test', '--test-reporter=tap', 'noisy.test.js'] })
+      await capped.http.patch(`/projects/${project.id}`, {
+        test_command: ['node', '--test', '--test-reporter=tap', 'noisy.test.js']
+      })
       fs.cpSync(FIXTURES, path.join(root, String(project.id)), { recursive: true })
       const socket = await connected(capped.socket())
       await subscribe(socket, project.id)
@@ -193,7 +232,12 @@ describe('test runs', () => {
         test_command: ['node', '-e', 'console.log(JSON.stringify(Object.keys(process.env).sort()))']
       })
       const run = (await server.http.post(`/projects/${project.id}/test-runs`)).data
-      await until(async () => (await server.http.get(`/test-runs/${run.id}`)).data.status !== 'running' && (await server.http.get(`/test-runs/${run.id}`)).data.status !== 'queued', 'finished')
+      await until(
+        async () =>
+          (await server.http.get(`/test-runs/${run.id}`)).data.status !== 'running' &&
+          (await server.http.get(`/test-runs/${run.id}`)).data.status !== 'queued',
+        'finished'
+      )
       const stored = (await server.http.get(`/test-runs/${run.id}`)).data
       const keys = JSON.parse(stored.output.trim())
       assert.ok(!keys.includes('VIBECODE_SECRET_FOR_TEST'))

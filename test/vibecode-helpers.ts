@@ -6,7 +6,11 @@ import type { TestServer } from './helpers'
 
 /** The message once it is completed or failed (within 10 s). */
 export async function answered(server: TestServer, messageId: number) {
-  await until(async () => ['completed', 'failed'].includes((await server.http.get(`/messages/${messageId}`)).data.status), `message ${messageId} answered`, 10_000)
+  await until(
+    async () => ['completed', 'failed'].includes((await server.http.get(`/messages/${messageId}`)).data.status),
+    `message ${messageId} answered`,
+    10_000
+  )
   return (await server.http.get(`/messages/${messageId}`)).data
 }
 

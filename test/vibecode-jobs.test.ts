@@ -14,12 +14,17 @@ describe('vibecode jobs', () => {
   describe('the job queue', () => {
     it('runs at most VIBECODE_CONCURRENCY model streams at once', async () => {
       const fake = await startFakeServer(anthropicResponder)
-      const server = await startTestServer({ vibecodeProvider: 'anthropic', anthropicBaseUrl: fake.url, vibecodeConcurrency: 2 } as any)
+      const server = await startTestServer({
+        vibecodeProvider: 'anthropic',
+        anthropicBaseUrl: fake.url,
+        vibecodeConcurrency: 2
+      } as any)
       try {
         const project = await createProject(server)
         const session = await createSession(server, project.id)
         const ids = []
-        for (let i = 0; i < 8; i++) ids.push((await server.http.post(`/sessions/${session.id}/messages`, { prompt: `p${i}` })).data.id)
+        for (let i = 0; i < 8; i++)
+          ids.push((await server.http.post(`/sessions/${session.id}/messages`, { prompt: `p${i}` })).data.id)
         for (const id of ids) assert.strictEqual((await answered(server, id)).status, 'completed')
         assert.strictEqual(fake.requests.length, 8)
         assert.strictEqual(fake.maxActive, 2)
@@ -32,12 +37,19 @@ describe('vibecode jobs', () => {
     it('refuses a message with 503, storing nothing, when the queue is full', async () => {
       const fake = await startFakeServer(anthropicResponder)
       fake.scenario = 'hang'
-      const server = await startTestServer({ vibecodeProvider: 'anthropic', anthropicBaseUrl: fake.url, vibecodeConcurrency: 1, vibecodeQueueMax: 2, vibecodeTimeoutMs: 60_000 } as any)
+      const server = await startTestServer({
+        vibecodeProvider: 'anthropic',
+        anthropicBaseUrl: fake.url,
+        vibecodeConcurrency: 1,
+        vibecodeQueueMax: 2,
+        vibecodeTimeoutMs: 60_000
+      } as any)
       try {
         const project = await createProject(server)
         const session = await createSession(server, project.id)
         const statuses = []
-        for (let i = 0; i < 4; i++) statuses.push((await server.http.post(`/sessions/${session.id}/messages`, { prompt: `p${i}` })).status)
+        for (let i = 0; i < 4; i++)
+          statuses.push((await server.http.post(`/sessions/${session.id}/messages`, { prompt: `p${i}` })).status)
         // One running, two waiting, the fourth refused.
         assert.deepStrictEqual(statuses, [201, 201, 201, 503])
         assert.strictEqual((await server.http.get(`/sessions/${session.id}/messages`)).data.total, 3)
@@ -74,7 +86,10 @@ describe('vibecode jobs', () => {
       const first = await startTestServer({ database, simulatedTokensPerSecond: 5, vibecodeConcurrency: 1 })
       const { message, session } = await postPrompt(first)
       const waiting = (await first.http.post(`/sessions/${session.id}/messages`, { prompt: 'Wait your turn' })).data
-      await until(async () => (await first.http.get(`/messages/${message.id}`)).data.status === 'streaming', 'streaming')
+      await until(
+        async () => (await first.http.get(`/messages/${message.id}`)).data.status === 'streaming',
+        'streaming'
+      )
       await first.stop()
       const second = await startTestServer({ database })
       try {

@@ -6,7 +6,16 @@ import assert from 'assert'
 import { parsePatch } from 'diff'
 import { SYSTEM_PROMPT } from '../src/vibecode/prompt'
 import { countTokens } from '../src/vibecode/tokenizer'
-import { connected, createProject, createSession, recordEvents, startTestServer, subscribe, until, waitForEvent } from './helpers'
+import {
+  connected,
+  createProject,
+  createSession,
+  recordEvents,
+  startTestServer,
+  subscribe,
+  until,
+  waitForEvent
+} from './helpers'
 import type { TestServer } from './helpers'
 import { ANTHROPIC_MODEL, ANTHROPIC_USAGE, anthropicResponder } from './fakes/anthropic'
 import { OPENAI_MODEL, OPENAI_USAGE, openaiResponder } from './fakes/openai'
@@ -44,16 +53,30 @@ describe('vibecode responses', () => {
       // Real counts from a real tokenizer over the real text.
       assert.strictEqual(first.token_usage.input_tokens, countTokens(SYSTEM_PROMPT) + countTokens(prompt))
       assert.ok(first.token_usage.output_tokens > 10)
-      assert.strictEqual(first.token_usage.total_tokens, first.token_usage.input_tokens + first.token_usage.output_tokens)
+      assert.strictEqual(
+        first.token_usage.total_tokens,
+        first.token_usage.input_tokens + first.token_usage.output_tokens
+      )
 
       for (const events of [eventsA, eventsB]) {
         const names = events.map((e) => e.event).filter((e) => e !== 'heartbeat')
         const usage = events.filter((e) => e.event === 'token_usage').map((e) => e.payload)
         assert.ok(usage.length >= 2, `got ${usage.length} token_usage events`)
         assert.ok(names.indexOf('token_usage') < names.indexOf('vibecode_response'))
-        assert.deepStrictEqual(usage[usage.length - 1], { type: 'token_usage', project_id: project.id, ...first.token_usage, session_id: session.id, message_id: posted.id, final: true })
+        assert.deepStrictEqual(usage[usage.length - 1], {
+          type: 'token_usage',
+          project_id: project.id,
+          ...first.token_usage,
+          session_id: session.id,
+          message_id: posted.id,
+          final: true
+        })
         const running = usage.filter((u) => !u.final).map((u) => u.output_tokens)
-        assert.deepStrictEqual(running, [...running].sort((x, y) => x - y), 'running totals only grow')
+        assert.deepStrictEqual(
+          running,
+          [...running].sort((x, y) => x - y),
+          'running totals only grow'
+        )
       }
 
       const stored = (await server.http.get(`/messages/${posted.id}`)).data
@@ -75,7 +98,10 @@ describe('vibecode responses', () => {
     it('throttles token_usage to about 10 a second per message', async () => {
       const slow = await startTestServer({ simulatedTokensPerSecond: 300 })
       try {
-        const { events, message } = await postPrompt(slow, 'Write a longer change with several lines of text so the reply streams for a while')
+        const { events, message } = await postPrompt(
+          slow,
+          'Write a longer change with several lines of text so the reply streams for a while'
+        )
         const stored = await answered(slow, message.id)
         const running = events.filter((e) => e.event === 'token_usage' && !e.payload.final)
         const seconds = stored.duration_ms / 1000
@@ -89,8 +115,28 @@ describe('vibecode responses', () => {
   })
 
   for (const [vendor, responder, setting, wireUsage, wireModel] of [
-    ['anthropic', anthropicResponder, 'anthropicBaseUrl', { input_tokens: ANTHROPIC_USAGE.input_tokens, output_tokens: ANTHROPIC_USAGE.output_tokens, total_tokens: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.output_tokens }, ANTHROPIC_MODEL],
-    ['openai', openaiResponder, 'openaiBaseUrl', { input_tokens: OPENAI_USAGE.prompt_tokens, output_tokens: OPENAI_USAGE.completion_tokens, total_tokens: OPENAI_USAGE.total_tokens }, OPENAI_MODEL]
+    [
+      'anthropic',
+      anthropicResponder,
+      'anthropicBaseUrl',
+      {
+        input_tokens: ANTHROPIC_USAGE.input_tokens,
+        output_tokens: ANTHROPIC_USAGE.output_tokens,
+        total_tokens: ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.output_tokens
+      },
+      ANTHROPIC_MODEL
+    ],
+    [
+      'openai',
+      openaiResponder,
+      'openaiBaseUrl',
+      {
+        input_tokens: OPENAI_USAGE.prompt_tokens,
+        output_tokens: OPENAI_USAGE.completion_tokens,
+        total_tokens: OPENAI_USAGE.total_tokens
+      },
+      OPENAI_MODEL
+    ]
   ] as const) {
     describe(`${vendor} provider against a loopback server speaking its wire format`, () => {
       let fake: FakeServer
@@ -98,7 +144,11 @@ describe('vibecode responses', () => {
 
       beforeEach(async () => {
         fake = await startFakeServer(responder)
-        server = await startTestServer({ vibecodeProvider: vendor, [setting]: `${fake.url}${vendor === 'openai' ? '/v1' : ''}`, vibecodeTimeoutMs: 1500 } as any)
+        server = await startTestServer({
+          vibecodeProvider: vendor,
+          [setting]: `${fake.url}${vendor === 'openai' ? '/v1' : ''}`,
+          vibecodeTimeoutMs: 1500
+        } as any)
       })
       afterEach(async () => {
         await server.stop()
@@ -114,7 +164,17 @@ describe('vibecode responses', () => {
         assert.strictEqual(response.message_id, message.id)
         assert.match(response.patch, /^--- \/dev\/null\n\+\+\+ b\/src\/greet\.ts\n@@ -0,0 \+1,3 @@/)
         const final = events.filter((e) => e.event === 'token_usage').pop()!.payload
-        assert.deepStrictEqual({ ...final, type: undefined, project_id: undefined, session_id: undefined, message_id: undefined }, { ...wireUsage, final: true, type: undefined, project_id: undefined, session_id: undefined, message_id: undefined })
+        assert.deepStrictEqual(
+          { ...final, type: undefined, project_id: undefined, session_id: undefined, message_id: undefined },
+          {
+            ...wireUsage,
+            final: true,
+            type: undefined,
+            project_id: undefined,
+            session_id: undefined,
+            message_id: undefined
+          }
+        )
         const stored = await answered(server, message.id)
         assert.deepStrictEqual(stored.token_usage, wireUsage)
         assert.strictEqual(stored.model, wireModel)

@@ -43,9 +43,12 @@ export async function authorizeSubscription(app: Application, socket: Socket, pr
   }
   const userId = socketUserId(socket)
   if (userId === undefined) {
-    throw new NotAuthenticated("Authenticate before subscribing: connect with auth: {token} or create 'authentication' over this socket")
+    throw new NotAuthenticated(
+      "Authenticate before subscribing: connect with auth: {token} or create 'authentication' over this socket"
+    )
   }
-  if (!(await app.access.memberships.roleOf(projectId, userId))) throw new NotFound(`Project ${projectId} does not exist`)
+  if (!(await app.access.memberships.roleOf(projectId, userId)))
+    throw new NotFound(`Project ${projectId} does not exist`)
 }
 
 /** The creator of a project becomes its owner, in the same call (undone if that fails). */

@@ -40,7 +40,12 @@ export class Memberships {
   /** Adds a member; false when the user already is one (nothing changed). */
   async add(projectId: number, userId: number, role: Role): Promise<boolean> {
     try {
-      await this.db('project_members').insert({ project_id: projectId, user_id: userId, role, created_at: new Date().toISOString() })
+      await this.db('project_members').insert({
+        project_id: projectId,
+        user_id: userId,
+        role,
+        created_at: new Date().toISOString()
+      })
       return true
     } catch (error) {
       if (isDuplicateKey(error)) return false

@@ -49,7 +49,8 @@ const projectOfSession = async (app: Application, sessionId: unknown) => {
   }
 }
 
-const routeParam = (context: HookContext, name: string) => (context.params.route as Record<string, string> | undefined)?.[name]
+const routeParam = (context: HookContext, name: string) =>
+  (context.params.route as Record<string, string> | undefined)?.[name]
 const fromRoute: Locate = async (context) => parseId(routeParam(context, 'project_id'))
 const projectNamedInRoute = (context: HookContext) => named('Project', () => routeParam(context, 'project_id'))()
 
@@ -99,7 +100,11 @@ export const POLICY: Record<string, Record<string, Rule>> = {
       } satisfies Rule
     ])
   ),
-  'test-runs': { find: { scope: 'project_id' }, get: onRecord('test-runs', 'viewer'), remove: onRecord('test-runs', 'editor') },
+  'test-runs': {
+    find: { scope: 'project_id' },
+    get: onRecord('test-runs', 'viewer'),
+    remove: onRecord('test-runs', 'editor')
+  },
   'projects/:project_id/test-runs': { find: onRouteProject('viewer'), create: onRouteProject('editor') },
   'projects/:project_id/members': {
     find: onRouteProject('owner'),
@@ -133,11 +138,14 @@ export const enforce = (memberships: Memberships) => async (context: HookContext
   const role = await memberships.roleOf(projectId, user.id)
   if (!role) throw rule.notFound(context)
   if (!allows(role, rule.need)) {
-    throw new Forbidden(`This needs the ${rule.need} role in project ${projectId}; you are ${role === 'viewer' ? 'a' : 'an'} ${role}`, {
-      project_id: projectId,
-      role,
-      needed: rule.need
-    })
+    throw new Forbidden(
+      `This needs the ${rule.need} role in project ${projectId}; you are ${role === 'viewer' ? 'a' : 'an'} ${role}`,
+      {
+        project_id: projectId,
+        role,
+        needed: rule.need
+      }
+    )
   }
   return next()
 }

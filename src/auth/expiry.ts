@@ -18,7 +18,10 @@ function setLongTimeout(callback: () => void, ms: number): { cancel(): void } {
   const MAX = 2 ** 31 - 1
   let timer: NodeJS.Timeout
   const arm = (remaining: number) => {
-    timer = setTimeout(() => (remaining > MAX ? arm(remaining - MAX) : callback()), Math.min(Math.max(remaining, 0), MAX))
+    timer = setTimeout(
+      () => (remaining > MAX ? arm(remaining - MAX) : callback()),
+      Math.min(Math.max(remaining, 0), MAX)
+    )
     timer.unref?.()
   }
   arm(ms)
@@ -45,7 +48,13 @@ export class TokenExpiry {
     // A minute ahead; for tokens that short-lived, half way (so the socket is there to hear it).
     const warnIn = Math.max(expiresAt - EXPIRY_WARNING_MS - Date.now(), (expiresAt - Date.now()) / 2, 0)
     this.timers.set(connection, [
-      setLongTimeout(() => this.socketOf(connection)?.emit(CONTROL_EVENTS.authExpiring, { expires_at: new Date(expiresAt).toISOString() }), warnIn),
+      setLongTimeout(
+        () =>
+          this.socketOf(connection)?.emit(CONTROL_EVENTS.authExpiring, {
+            expires_at: new Date(expiresAt).toISOString()
+          }),
+        warnIn
+      ),
       setLongTimeout(() => this.expire(connection, expiresAt), expiresAt - Date.now())
     ])
   }
@@ -74,7 +83,10 @@ export class TokenExpiry {
     const projectIds = this.leaveRooms(connection, 'auth_expired')
     delete connection.user
     delete connection.authentication
-    this.socketOf(connection)?.emit(CONTROL_EVENTS.authExpired, { expired_at: new Date(expiresAt).toISOString(), project_ids: projectIds })
+    this.socketOf(connection)?.emit(CONTROL_EVENTS.authExpired, {
+      expired_at: new Date(expiresAt).toISOString(),
+      project_ids: projectIds
+    })
   }
 
   private socketOf(connection: object): Socket | undefined {

@@ -23,7 +23,8 @@ export function authenticateHandshake(app: Application): (socket: Socket) => Pro
       if (app.get('auth') === 'off') connection.user = app.get('localUser')
       return
     }
-    if (typeof token !== 'string') throw new NotAuthenticated('Invalid handshake: auth.token must be a string (an access token)')
+    if (typeof token !== 'string')
+      throw new NotAuthenticated('Invalid handshake: auth.token must be a string (an access token)')
     const authService = app.defaultAuthentication?.() as AuthenticationService | undefined
     if (!authService) throw new Error('authentication is not configured')
     // Rejects with NotAuthenticated("Invalid access token: jwt expired" …) for a bad token.

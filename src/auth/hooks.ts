@@ -26,7 +26,12 @@ function missingToken(provider: string) {
 export const identify = async (context: HookContext, next: NextFunction) => {
   const { app, params } = context
   const authService = app.defaultAuthentication?.() as AuthenticationService | undefined
-  if (!params.provider || params.authenticated === true || !authService || context.service === (authService as unknown)) {
+  if (
+    !params.provider ||
+    params.authenticated === true ||
+    !authService ||
+    context.service === (authService as unknown)
+  ) {
     return next()
   }
 

@@ -10,7 +10,14 @@ import type { Application, NextFunction } from '../declarations'
 import type { User } from '../services/users/users.schema'
 import type { UserService } from '../services/users/users.class'
 import { identify } from './hooks'
-import { AccessTokenStrategy, EmailPasswordStrategy, JWT_STRATEGY, LOCAL_STRATEGY, PLATFORM_STRATEGY, PlatformJwtStrategy } from './strategies'
+import {
+  AccessTokenStrategy,
+  EmailPasswordStrategy,
+  JWT_STRATEGY,
+  LOCAL_STRATEGY,
+  PLATFORM_STRATEGY,
+  PlatformJwtStrategy
+} from './strategies'
 
 export { currentUser, requireUser } from './current-user'
 export type { User } from './current-user'

@@ -9,7 +9,12 @@
 //                names the user, created on first sight (users.external_id).
 import { NotAuthenticated, NotFound } from '@feathersjs/errors'
 import { AuthenticationBaseStrategy, JWTStrategy } from '@feathersjs/authentication'
-import type { AuthenticationParams, AuthenticationRequest, AuthenticationResult, ConnectionEvent } from '@feathersjs/authentication'
+import type {
+  AuthenticationParams,
+  AuthenticationRequest,
+  AuthenticationResult,
+  ConnectionEvent
+} from '@feathersjs/authentication'
 import { LocalStrategy } from '@feathersjs/authentication-local'
 import type { Params } from '@feathersjs/feathers'
 import jsonwebtoken from 'jsonwebtoken'
@@ -87,16 +92,21 @@ export class AccessTokenStrategy extends JWTStrategy {
   async handleConnection(event: ConnectionEvent, connection: any, authResult?: AuthenticationResult): Promise<void> {
     const accessToken: string | undefined = authResult?.accessToken
     const isValidLogout =
-      event === 'logout' && connection.authentication && accessToken && connection.authentication.accessToken === accessToken
+      event === 'logout' &&
+      connection.authentication &&
+      accessToken &&
+      connection.authentication.accessToken === accessToken
 
     if (accessToken && event === 'login') {
       const payload: JwtPayload =
-        authResult?.authentication?.payload ?? (await this.authenticate({ strategy: JWT_STRATEGY, accessToken }, {})).authentication.payload
+        authResult?.authentication?.payload ??
+        (await this.authenticate({ strategy: JWT_STRATEGY, accessToken }, {})).authentication.payload
       const previousUserId: number | undefined = connection.user?.id
       connection.authentication = { strategy: JWT_STRATEGY, accessToken }
       connection.user = authResult?.user
       // Logged in as someone else on a live socket: the previous identity's rooms are left.
-      if (previousUserId !== undefined && previousUserId !== connection.user?.id) this.expiry.leaveRooms(connection, 'auth_changed')
+      if (previousUserId !== undefined && previousUserId !== connection.user?.id)
+        this.expiry.leaveRooms(connection, 'auth_changed')
       // Not Feathers' disconnect at `exp`: a warning, then the rooms are left (expiry.ts).
       this.expiry.arm(connection, payload?.exp)
     } else if (event === 'disconnect' || isValidLogout) {
@@ -147,7 +157,10 @@ export class PlatformJwtStrategy extends AuthenticationBaseStrategy {
     this.algorithm = platformKeyAlgorithm(publicKey)
   }
 
-  async authenticate(authentication: AuthenticationRequest, _params: AuthenticationParams): Promise<AuthenticationResult> {
+  async authenticate(
+    authentication: AuthenticationRequest,
+    _params: AuthenticationParams
+  ): Promise<AuthenticationResult> {
     const { accessToken } = authentication
     if (typeof accessToken !== 'string' || accessToken === '') throw new NotAuthenticated('No access token')
     let payload: JwtPayload
@@ -162,7 +175,10 @@ export class PlatformJwtStrategy extends AuthenticationBaseStrategy {
       throw new NotAuthenticated('Invalid platform token: sub must name the user')
     }
     if (typeof payload.exp !== 'number') throw new NotAuthenticated('Invalid platform token: it has no exp')
-    const email = typeof payload.email === 'string' && /^[^\s@]+@[^\s@]+$/.test(payload.email) && payload.email.length <= 254 ? payload.email : undefined
+    const email =
+      typeof payload.email === 'string' && /^[^\s@]+@[^\s@]+$/.test(payload.email) && payload.email.length <= 254
+        ? payload.email
+        : undefined
     const user = await usersOf(this).findOrCreateExternal(payload.sub, email)
     return { accessToken, authentication: { strategy: PLATFORM_STRATEGY, accessToken, payload }, user }
   }

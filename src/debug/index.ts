@@ -12,7 +12,15 @@ let bundle: Promise<string> | undefined
 function buildBundle(): Promise<string> {
   bundle ??= import('esbuild')
     .then((esbuild) =>
-      esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2020', minify: true })
+      esbuild.build({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        format: 'iife',
+        platform: 'browser',
+        target: 'es2020',
+        minify: true
+      })
     )
     .then((result) => result.outputFiles[0].text)
   bundle.catch(() => (bundle = undefined))

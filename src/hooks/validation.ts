@@ -56,11 +56,10 @@ export const validateBody =
   }
 
 /** Validates (and coerces) `params.query`. */
-export const validateQueryWith =
-  (validator: Validator) => async (context: HookContext, next?: NextFunction) => {
-    context.params = { ...context.params, query: await runValidator(validator, context.params.query ?? {}, 'query') }
-    if (next) await next()
-  }
+export const validateQueryWith = (validator: Validator) => async (context: HookContext, next?: NextFunction) => {
+  context.params = { ...context.params, query: await runValidator(validator, context.params.query ?? {}, 'query') }
+  if (next) await next()
+}
 
 /**
  * Ids are integers. A path like /projects/abc is a record that cannot exist: 404, the same on

@@ -19,7 +19,19 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('messages', (table) => {
-    for (const column of ['status', 'patch', 'input_tokens', 'output_tokens', 'total_tokens', 'provider', 'model', 'error_code', 'error_message', 'duration_ms', 'updated_at']) {
+    for (const column of [
+      'status',
+      'patch',
+      'input_tokens',
+      'output_tokens',
+      'total_tokens',
+      'provider',
+      'model',
+      'error_code',
+      'error_message',
+      'duration_ms',
+      'updated_at'
+    ]) {
       table.dropColumn(column)
     }
   })

@@ -120,7 +120,8 @@ export class KnexEventLog implements EventLog {
       const deleted = await trx('project_events').where({ project_id: projectId }).andWhere('seq', '<=', seq).delete()
       const state = await trx('project_log_state').where({ project_id: projectId }).first()
       if (!state) await trx('project_log_state').insert({ project_id: projectId, pruned_seq: seq })
-      else if (Number(state.pruned_seq) < seq) await trx('project_log_state').where({ project_id: projectId }).update({ pruned_seq: seq })
+      else if (Number(state.pruned_seq) < seq)
+        await trx('project_log_state').where({ project_id: projectId }).update({ pruned_seq: seq })
       return deleted
     })
   }

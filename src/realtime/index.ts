@@ -38,7 +38,10 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
   // Browsers get a CORS grant, and may open a socket, only from allowed origins: socket.io's cors
   // option answers the preflight, allowRequest refuses the handshake itself (a WebSocket upgrade
   // has no preflight).
-  const cors = { origin: (origin: string | undefined, done: (error: Error | null, allow?: boolean) => void) => done(null, options.allowOrigin(origin)) }
+  const cors = {
+    origin: (origin: string | undefined, done: (error: Error | null, allow?: boolean) => void) =>
+      done(null, options.allowOrigin(origin))
+  }
   const allowRequest: ServerOptions['allowRequest'] = (request, done) => {
     const { origin, host } = request.headers
     const allowed = options.allowOrigin(origin) && (options.allowHost?.(host) ?? true)
@@ -46,7 +49,10 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
   }
   app.configure(socketio({ cors, allowRequest, ...options.socketOptions }, (io: Server) => rt.bindServer(io)))
   // Room channels are sent here; Feathers' own dispatcher still handles ordinary channels.
-  app.on('publish', createRoomDispatcher((target, eventName, payload) => rt.sendToRoom(target, eventName, payload)))
+  app.on(
+    'publish',
+    createRoomDispatcher((target, eventName, payload) => rt.sendToRoom(target, eventName, payload))
+  )
 
   app.use('subscriptions', new SubscriptionService(rt), { methods: ['find', 'create', 'remove'], events: [] })
   app.use('connections', new ConnectionsService(rt), { methods: ['find'], events: [] })

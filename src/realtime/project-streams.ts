@@ -92,7 +92,7 @@ export class ProjectStreams {
   private async replay(socket: Socket, projectId: number, since: number, latest: number) {
     const log = this.options.eventLog!
     let replayed = 0
-    for (let after = since; after < latest; ) {
+    for (let after = since; after < latest;) {
       const page = await log.read(projectId, after, REPLAY_PAGE)
       if (page.length === 0) break
       for (const entry of page) {

@@ -36,7 +36,16 @@ const OUTPUT_BATCH_MS = 100
 const MAX_LINES_PER_EVENT = 500
 
 // The summary of a run cancelled before it started: nothing ran.
-const NOT_RUN = { exit_code: null, passed: 0, failed: 0, skipped: 0, duration_ms: 0, output: '', output_truncated: false, error: null }
+const NOT_RUN = {
+  exit_code: null,
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+  duration_ms: 0,
+  output: '',
+  output_truncated: false,
+  error: null
+}
 
 export class TestRunManager {
   private readonly queue: BoundedJobQueue<TestRun>
@@ -62,13 +71,18 @@ export class TestRunManager {
     const project = await this.app.service('projects').get(projectId)
     const command = project.test_command
     if (!command) {
-      throw new BadRequest(`Project ${projectId} has no test_command: PATCH /projects/${projectId} {"test_command": ["node", "--test"]}`)
+      throw new BadRequest(
+        `Project ${projectId} has no test_command: PATCH /projects/${projectId} {"test_command": ["node", "--test"]}`
+      )
     }
     const executable = command[0]
     if (executable.includes('/') || !this.options.allowlist.includes(executable)) {
-      throw new BadRequest(`The executable '${executable}' is not allowed; allowed: ${this.options.allowlist.join(', ')}`, {
-        allowed: this.options.allowlist
-      })
+      throw new BadRequest(
+        `The executable '${executable}' is not allowed; allowed: ${this.options.allowlist.join(', ')}`,
+        {
+          allowed: this.options.allowlist
+        }
+      )
     }
     const sandbox = this.options.sandbox
     if (sandbox?.mode === 'unavailable') throw new Unavailable(sandbox.reason)
@@ -90,9 +104,15 @@ export class TestRunManager {
 
   /** At start-up: runs a previous process left queued or running did not finish. */
   async recover() {
-    const stuck = await this.app.service('test-runs').find({ query: { status: { $in: ['queued', 'running'] } }, paginate: false })
+    const stuck = await this.app
+      .service('test-runs')
+      .find({ query: { status: { $in: ['queued', 'running'] } }, paginate: false })
     for (const run of stuck) {
-      await this.app.service('test-runs').patch(run.id, { status: 'error', error: 'interrupted: the server restarted during this run', finished_at: new Date().toISOString() })
+      await this.app.service('test-runs').patch(run.id, {
+        status: 'error',
+        error: 'interrupted: the server restarted during this run',
+        finished_at: new Date().toISOString()
+      })
     }
   }
 
@@ -100,7 +120,9 @@ export class TestRunManager {
   async stop() {
     const waiting = await this.queue.stop()
     for (const run of waiting) {
-      await this.app.service('test-runs').patch(run.id, { status: 'cancelled', error: 'the server shut down', finished_at: new Date().toISOString() })
+      await this.app
+        .service('test-runs')
+        .patch(run.id, { status: 'cancelled', error: 'the server shut down', finished_at: new Date().toISOString() })
     }
   }
 
@@ -133,7 +155,11 @@ export class TestRunManager {
       sandbox: this.options.sandbox?.mode === 'unavailable' ? undefined : this.options.sandbox,
       signal,
       onStarted: () => {
-        void realtime.publish(projectId, 'test_started', { run_id: run.id, command: run.command, started_at: startedAt })
+        void realtime.publish(projectId, 'test_started', {
+          run_id: run.id,
+          command: run.command,
+          started_at: startedAt
+        })
       },
       onLines: (stream, lines) => {
         pending[stream].push(...lines)
@@ -141,7 +167,14 @@ export class TestRunManager {
       },
       onCase: (result) => {
         results = results.then(() =>
-          realtime.publish(projectId, 'test_result', { run_id: run.id, name: result.name, ok: result.ok, skipped: result.skipped }).then(() => undefined)
+          realtime
+            .publish(projectId, 'test_result', {
+              run_id: run.id,
+              name: result.name,
+              ok: result.ok,
+              skipped: result.skipped
+            })
+            .then(() => undefined)
         )
       }
     })

@@ -68,7 +68,13 @@ function chownWorkspace(cwd: string): Promise<string | null> {
     let stderr = ''
     chown.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     chown.on('error', (error) => resolve(`could not hand the workspace to the sandbox user: ${error.message}`))
-    chown.on('close', (code) => resolve(code === 0 ? null : `could not hand the workspace to the sandbox user: ${stderr.trim() || `chown exited ${code}`}`))
+    chown.on('close', (code) =>
+      resolve(
+        code === 0
+          ? null
+          : `could not hand the workspace to the sandbox user: ${stderr.trim() || `chown exited ${code}`}`
+      )
+    )
   })
 }
 
@@ -88,7 +94,13 @@ function spawnCommand(request: RunRequest): ChildProcessByStdio<null, Readable, 
   // The sandbox's own /etc files go to bwrap through inherited pipes, fd 3 onwards.
   const etc = Object.entries(sandboxEtcFiles())
   const etcFds = Object.fromEntries(etc.map(([file], index) => [file, 3 + index]))
-  const args = bwrapArgs({ command: request.command, workspace: request.cwd, hostRoot: isRoot(), layout: hostLayout(), etcFds })
+  const args = bwrapArgs({
+    command: request.command,
+    workspace: request.cwd,
+    hostRoot: isRoot(),
+    layout: hostLayout(),
+    etcFds
+  })
   const child = spawn(sandbox.bwrap, args, {
     // Nothing of the server's environment, not even for bwrap's own pid 1.
     env: { PATH: '/usr/bin:/bin' },

@@ -25,7 +25,8 @@ import path from 'path'
 export type SandboxMode = 'bwrap' | 'none'
 
 /** What test runs use: a sandbox mode, or why they cannot run at all (answered as 503). */
-export type SandboxChoice = { mode: 'bwrap'; bwrap: string } | { mode: 'none' } | { mode: 'unavailable'; reason: string }
+export type SandboxChoice =
+  { mode: 'bwrap'; bwrap: string } | { mode: 'none' } | { mode: 'unavailable'; reason: string }
 
 /** The uid/gid the command runs as inside the sandbox (and on the host when the server is root). */
 export const SANDBOX_UID = 65534
@@ -43,11 +44,17 @@ export type SandboxResolution = { mode: SandboxMode; warning?: string } | { unav
  * installed; without it, `none` with a warning, except with authentication required, where
  * running unsandboxed must be chosen explicitly and test runs are refused instead.
  */
-export function resolveSandboxMode(setting: SandboxMode | undefined, bwrapAvailable: boolean, authRequired: boolean): SandboxResolution {
+export function resolveSandboxMode(
+  setting: SandboxMode | undefined,
+  bwrapAvailable: boolean,
+  authRequired: boolean
+): SandboxResolution {
   if (setting === 'none') return { mode: 'none' }
   if (bwrapAvailable) return { mode: 'bwrap' }
   if (setting === 'bwrap') {
-    return { unavailable: 'test runs are unavailable: TEST_SANDBOX=bwrap, but bwrap was not found on PATH (install bubblewrap)' }
+    return {
+      unavailable: 'test runs are unavailable: TEST_SANDBOX=bwrap, but bwrap was not found on PATH (install bubblewrap)'
+    }
   }
   if (authRequired) {
     return {
@@ -57,7 +64,8 @@ export function resolveSandboxMode(setting: SandboxMode | undefined, bwrapAvaila
   }
   return {
     mode: 'none',
-    warning: 'bwrap was not found on PATH: test commands run unsandboxed, as the server user (install bubblewrap, or set TEST_SANDBOX=none to silence this)'
+    warning:
+      'bwrap was not found on PATH: test commands run unsandboxed, as the server user (install bubblewrap, or set TEST_SANDBOX=none to silence this)'
   }
 }
 
@@ -77,7 +85,11 @@ export function findBwrap(searchPath = process.env.PATH ?? ''): string | undefin
 }
 
 /** Resolves TEST_SANDBOX for the test runner; prints the warning, if any, once. */
-export function sandboxChoice(setting: SandboxMode | undefined, authRequired: boolean, log: (line: string) => void = console.warn): SandboxChoice {
+export function sandboxChoice(
+  setting: SandboxMode | undefined,
+  authRequired: boolean,
+  log: (line: string) => void = console.warn
+): SandboxChoice {
   const bwrap = setting === 'none' ? undefined : findBwrap()
   const resolved = resolveSandboxMode(setting, bwrap !== undefined, authRequired)
   if ('unavailable' in resolved) {
@@ -112,7 +124,14 @@ export function hostLayout(): HostLayout {
 // From the host's /etc, only what programs need to start and behave: the dynamic linker's cache,
 // the Debian alternatives (/usr/bin/* symlinks point there), the public CA certificates and
 // OpenSSL's configuration (not /etc/ssl/private), the time zone. Missing ones are skipped.
-export const ETC_READ_ONLY = ['/etc/ld.so.cache', '/etc/alternatives', '/etc/ssl/certs', '/etc/ssl/openssl.cnf', '/etc/localtime', '/etc/timezone']
+export const ETC_READ_ONLY = [
+  '/etc/ld.so.cache',
+  '/etc/alternatives',
+  '/etc/ssl/certs',
+  '/etc/ssl/openssl.cnf',
+  '/etc/localtime',
+  '/etc/timezone'
+]
 
 /** The files written into the sandbox's /etc (never the host's passwd, group, hosts, resolv.conf). */
 export function sandboxEtcFiles(): Record<string, string> {
@@ -151,7 +170,15 @@ export function bwrapArgs(options: BwrapArgsOptions): string[] {
     args.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP')
   } else {
     // Unprivileged bwrap: a user namespace in which the command is 65534, and none nested in it.
-    args.push('--unshare-all', '--unshare-user', '--disable-userns', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_GID))
+    args.push(
+      '--unshare-all',
+      '--unshare-user',
+      '--disable-userns',
+      '--uid',
+      String(SANDBOX_UID),
+      '--gid',
+      String(SANDBOX_GID)
+    )
   }
   // No process outlives bwrap (nor bwrap its parent, the server); no terminal to inject input into.
   args.push('--die-with-parent', '--new-session', '--hostname', 'sandbox')
@@ -165,10 +192,24 @@ export function bwrapArgs(options: BwrapArgsOptions): string[] {
     else args.push('--symlink', entry.symlink, dir)
   }
   for (const file of ETC_READ_ONLY) args.push('--ro-bind-try', file, file)
-  for (const [file, fd] of Object.entries(options.etcFds)) args.push('--perms', '0644', '--ro-bind-data', String(fd), file)
+  for (const [file, fd] of Object.entries(options.etcFds))
+    args.push('--perms', '0644', '--ro-bind-data', String(fd), file)
 
   // Its own /proc (its PID namespace only), a minimal /dev, a private /tmp and /dev/shm.
-  args.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp')
+  args.push(
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--perms',
+    '1777',
+    '--tmpfs',
+    '/dev/shm',
+    '--perms',
+    '1777',
+    '--tmpfs',
+    '/tmp'
+  )
   // The workspace, the only writable host directory.
   args.push('--bind', options.workspace, SANDBOX_WORKSPACE, '--chdir', SANDBOX_WORKSPACE)
   // The root itself (a tmpfs holding the mount points) read-only.

@@ -56,8 +56,13 @@ export class VibecodeJobs {
     if (this.queue.enqueue(message) !== 'full') return
     // Messages posted side by side can all pass assertCapacity before the first is queued: the
     // one that found the queue full is stored already, so it fails instead of waiting forever.
-    const failure = new VibecodeFailure('internal', 'The vibecode queue filled up while this message was stored; post it again')
-    this.fail(message, failure, 0).catch((error) => this.options.log?.(`vibecode message ${message.id} not failed: ${String(error)}`))
+    const failure = new VibecodeFailure(
+      'internal',
+      'The vibecode queue filled up while this message was stored; post it again'
+    )
+    this.fail(message, failure, 0).catch((error) =>
+      this.options.log?.(`vibecode message ${message.id} not failed: ${String(error)}`)
+    )
   }
 
   /** At start-up: messages a previous process left pending or streaming will not be answered. */

@@ -72,9 +72,22 @@ const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / value
 const round = (value: number, digits = 3) => Number(value.toFixed(digits))
 
 async function setUp() {
-  const app: Application = createApp({ port: 0, host: '127.0.0.1', database: 'sqlite::memory:', heartbeatIntervalMs: 3_600_000 })
+  const app: Application = createApp({
+    port: 0,
+    host: '127.0.0.1',
+    database: 'sqlite::memory:',
+    heartbeatIntervalMs: 3_600_000
+  })
   // The benchmark's own service: two custom events, one published the stock way, one ours.
-  app.use('bench' as any, { async find() { return [] } } as any, { methods: ['find'], events: ['stock', 'ours'] })
+  app.use(
+    'bench' as any,
+    {
+      async find() {
+        return []
+      }
+    } as any,
+    { methods: ['find'], events: ['stock', 'ours'] }
+  )
   app.service('bench' as any).publish('stock', () => app.channel(STOCK_CHANNEL))
   app.service('bench' as any).publish('ours', (data: any) => app.realtime.projectChannel(data.project_id))
   // (b) needs every connection in a stock Feathers channel.
@@ -87,9 +100,13 @@ async function setUp() {
 }
 
 function startClients(url: string, projectId: number): Promise<ChildProcess> {
-  const child = fork(path.join(__dirname, 'fanout-clients.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] })
+  const child = fork(path.join(__dirname, 'fanout-clients.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only']
+  })
   return new Promise((resolve, reject) => {
-    child.once('message', (message: any) => (message.ready === N ? resolve(child) : reject(new Error(JSON.stringify(message)))))
+    child.once('message', (message: any) =>
+      message.ready === N ? resolve(child) : reject(new Error(JSON.stringify(message)))
+    )
     child.once('exit', (code) => reject(new Error(`client process exited with ${code}`)))
     child.send({ start: { url, n: N, projectId } })
   })
@@ -99,7 +116,8 @@ async function main() {
   const { app, url, projectId } = await setUp()
   const clients = await startClients(url, projectId)
   const room = `project:${projectId}`
-  if (app.channel(STOCK_CHANNEL).length !== N) throw new Error(`stock channel has ${app.channel(STOCK_CHANNEL).length} connections`)
+  if (app.channel(STOCK_CHANNEL).length !== N)
+    throw new Error(`stock channel has ${app.channel(STOCK_CHANNEL).length} connections`)
 
   let waiting: { key: string; resolve: () => void } | undefined
   clients.on('message', (message: any) => {
@@ -146,8 +164,16 @@ async function main() {
       }
     }
     const cpu = (kind: Case) => mean(samples[kind].map((s) => s.cpuMs))
-    const cpuMedian = (kind: Case) => quantile(samples[kind].map((s) => s.cpuMs), 0.5)
-    const p = (kind: Case, q: number) => quantile(samples[kind].map((s) => s.latencyMs), q)
+    const cpuMedian = (kind: Case) =>
+      quantile(
+        samples[kind].map((s) => s.cpuMs),
+        0.5
+      )
+    const p = (kind: Case, q: number) =>
+      quantile(
+        samples[kind].map((s) => s.latencyMs),
+        q
+      )
     results.push({
       n: N,
       bytes,

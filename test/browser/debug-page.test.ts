@@ -54,7 +54,8 @@ describe('debug page in a browser', function () {
     await page.waitForFunction(() => document.getElementById('subscription')?.textContent?.startsWith('subscribed'))
 
     const session = await createSession(server, project.id)
-    const message = (await server.http.post(`/sessions/${session.id}/messages`, { prompt: 'shown in the browser' })).data
+    const message = (await server.http.post(`/sessions/${session.id}/messages`, { prompt: 'shown in the browser' }))
+      .data
     const row = await page.waitForSelector('li[data-event="messages created"]')
     assert.match((await row.textContent()) ?? '', /shown in the browser/)
     assert.strictEqual(await row.getAttribute('data-seq'), '3')

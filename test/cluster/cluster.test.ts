@@ -28,7 +28,8 @@ describe('cluster over Redis', function () {
     if (!redisUrl) throw new Error('REDIS_URL is not set: the cluster suite needs a Redis server (see .ci/run)')
     // SQLite is the single-process default: two instances writing one SQLite file from one process
     // block each other (better-sqlite3 waits for the lock synchronously).
-    if (!databaseUrl?.startsWith('postgres')) throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
+    if (!databaseUrl?.startsWith('postgres'))
+      throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
   })
 
   beforeEach(async () => {
@@ -80,7 +81,10 @@ describe('cluster over Redis', function () {
   it('both instances publishing to one project: one seq sequence, and the typed client gets it all in order', async () => {
     const project = await createProject(a)
     const socket = await connected(b.socket())
-    const client = createClient(socket, { logger: { debug: () => undefined, warn: () => undefined }, gapTimeoutMs: 200 })
+    const client = createClient(socket, {
+      logger: { debug: () => undefined, warn: () => undefined },
+      gapTimeoutMs: 200
+    })
     const names: string[] = []
     const seqs: number[] = []
     client.rooms.on('test_result', (event) => {
@@ -95,14 +99,20 @@ describe('cluster over Redis', function () {
     )
     // The two instances never handed out the same seq.
     const sentSeqs = sent.map((event) => event.seq!).sort((x, y) => x - y)
-    assert.deepStrictEqual(sentSeqs, Array.from({ length: 200 }, (_, i) => i + 2))
+    assert.deepStrictEqual(
+      sentSeqs,
+      Array.from({ length: 200 }, (_, i) => i + 2)
+    )
     await until(() => seqs.length >= 200, 'all 200 arrived', 10_000)
     await sleep(100)
     assert.deepStrictEqual(seqs, sentSeqs)
     // Each instance's own events kept their order.
     for (const prefix of ['a', 'b']) {
       const mine = names.filter((name) => name.startsWith(prefix))
-      assert.deepStrictEqual(mine, Array.from({ length: 100 }, (_, i) => `${prefix}${i}`))
+      assert.deepStrictEqual(
+        mine,
+        Array.from({ length: 100 }, (_, i) => `${prefix}${i}`)
+      )
     }
   })
 
@@ -117,7 +127,10 @@ describe('cluster over Redis', function () {
     await createSession(a, mine.id)
     await delivered
     await sleep(50)
-    assert.deepStrictEqual(events.filter((e) => e.event !== 'heartbeat'), [])
+    assert.deepStrictEqual(
+      events.filter((e) => e.event !== 'heartbeat'),
+      []
+    )
   })
 
   it('GET /connections and the heartbeat count every instance', async () => {

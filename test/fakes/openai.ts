@@ -9,7 +9,11 @@ export const OPENAI_USAGE = { prompt_tokens: 377, completion_tokens: 88, total_t
 export const OPENAI_MODEL = 'gpt-fake-2026-11-25'
 
 function error(res: http.ServerResponse, status: number, type: string, code: string, message: string) {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_fake', ...(status === 429 ? { 'retry-after': '1' } : {}) })
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-request-id': 'req_fake',
+    ...(status === 429 ? { 'retry-after': '1' } : {})
+  })
   res.end(JSON.stringify({ error: { message, type, param: null, code } }))
 }
 
@@ -24,8 +28,10 @@ const chunk = (choices: unknown[], usage: unknown = null) => ({
 })
 
 export const openaiResponder: Responder = async (scenario, _body, res) => {
-  if (scenario === 'rate_limited') return error(res, 429, 'requests', 'rate_limit_exceeded', 'Rate limit reached for requests')
-  if (scenario === 'server_error') return error(res, 500, 'server_error', 'server_error', 'The server had an error while processing your request')
+  if (scenario === 'rate_limited')
+    return error(res, 429, 'requests', 'rate_limit_exceeded', 'Rate limit reached for requests')
+  if (scenario === 'server_error')
+    return error(res, 500, 'server_error', 'server_error', 'The server had an error while processing your request')
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
   const pieces = scenario === 'no_diff' ? REPLY_WITHOUT_DIFF : REPLY_WITH_DIFF
   writeEvent(res, chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]))

@@ -68,7 +68,7 @@ export const REPLY_WITH_DIFF = [
   '+++ b/src/greet.ts\n',
   '@@ -0,0 +1,3 @@\n',
   '+export function greet(name: string) {\n',
-  "+  return `Hello, ${name}`\n",
+  '+  return `Hello, ${name}`\n',
   '+}\n',
   '```\n'
 ]

@@ -47,13 +47,19 @@ describe('unit: bounded job queue', () => {
     jobs.release('d')
     await queue.runningEnded()
     assert.strictEqual(jobs.maxActive(), 2)
-    assert.deepStrictEqual(jobs.log.filter((line) => line.endsWith('done')), ['b done', 'a done', 'c done', 'd done'])
+    assert.deepStrictEqual(
+      jobs.log.filter((line) => line.endsWith('done')),
+      ['b done', 'a done', 'c done', 'd done']
+    )
   })
 
   it('refuses an item when `maxWaiting` items wait, and takes one again once a slot frees', async () => {
     const jobs = controllableJobs()
     const queue = new BoundedJobQueue<string>({ concurrency: 1, maxWaiting: 2, run: jobs.run, onError: assert.fail })
-    assert.deepStrictEqual(['a', 'b', 'c', 'd'].map((name) => queue.enqueue(name)), ['queued', 'queued', 'queued', 'full'])
+    assert.deepStrictEqual(
+      ['a', 'b', 'c', 'd'].map((name) => queue.enqueue(name)),
+      ['queued', 'queued', 'queued', 'full']
+    )
     assert.strictEqual(queue.isFull, true)
     assert.deepStrictEqual(jobs.log, ['a start'])
 
@@ -87,8 +93,15 @@ describe('unit: bounded job queue', () => {
     const queue = new BoundedJobQueue<string>({ concurrency: 2, run: jobs.run, onError: assert.fail })
     for (const name of ['a', 'b', 'c', 'd']) queue.enqueue(name)
 
-    assert.strictEqual(queue.removeWaiting((name) => name === 'c'), 'c')
-    assert.strictEqual(queue.removeWaiting((name) => name === 'a'), undefined, 'a runs: it is not waiting')
+    assert.strictEqual(
+      queue.removeWaiting((name) => name === 'c'),
+      'c'
+    )
+    assert.strictEqual(
+      queue.removeWaiting((name) => name === 'a'),
+      undefined,
+      'a runs: it is not waiting'
+    )
     queue.abortRunning((name) => name === 'b', 'cancelled')
     await tick()
     assert.strictEqual(jobs.reasons.get('b'), 'cancelled')

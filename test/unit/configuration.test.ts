@@ -42,7 +42,12 @@ const valid = {
 
 describe('unit: configuration', () => {
   it('turns environment strings into numbers and lists', () => {
-    const normalized = normalizeConfiguration({ port: '9000', heartbeatIntervalMs: '250', origins: 'http://a, http://b', redisUrl: '' })
+    const normalized = normalizeConfiguration({
+      port: '9000',
+      heartbeatIntervalMs: '250',
+      origins: 'http://a, http://b',
+      redisUrl: ''
+    })
     assert.deepStrictEqual(normalized, { port: 9000, heartbeatIntervalMs: 250, origins: ['http://a', 'http://b'] })
   })
 
@@ -60,7 +65,13 @@ describe('unit: configuration', () => {
 
   it('normalises the auth settings: case, empty values, escaped newlines in a PEM', () => {
     assert.deepStrictEqual(
-      normalizeConfiguration({ auth: ' Required ', authSignup: 'CLOSED', authSecret: '', authTokenTtlS: '2', authJwtPublicKey: 'a\\nb' }),
+      normalizeConfiguration({
+        auth: ' Required ',
+        authSignup: 'CLOSED',
+        authSecret: '',
+        authTokenTtlS: '2',
+        authJwtPublicKey: 'a\\nb'
+      }),
       { auth: 'required', authSignup: 'closed', authTokenTtlS: 2, authJwtPublicKey: 'a\nb' }
     )
   })
@@ -68,11 +79,15 @@ describe('unit: configuration', () => {
   it('AUTH=required needs AUTH_SECRET of at least 32 characters, never echoed', () => {
     assert.throws(
       () => validateConfiguration({ ...valid, auth: 'required' }),
-      (error: any) => error instanceof ConfigurationError && /authSecret \(AUTH_SECRET\) must be set when AUTH=required/.test(error.message)
+      (error: any) =>
+        error instanceof ConfigurationError &&
+        /authSecret \(AUTH_SECRET\) must be set when AUTH=required/.test(error.message)
     )
     assert.throws(
       () => validateConfiguration({ ...valid, auth: 'required', authSecret: 'x'.repeat(31) }),
-      (error: any) => /AUTH_SECRET\) must NOT have fewer than 32 characters \(got 31\)/.test(error.message) && !error.message.includes('x'.repeat(31))
+      (error: any) =>
+        /AUTH_SECRET\) must NOT have fewer than 32 characters \(got 31\)/.test(error.message) &&
+        !error.message.includes('x'.repeat(31))
     )
     const ok = { ...valid, auth: 'required', authSecret: 'x'.repeat(32), host: '0.0.0.0' }
     assert.strictEqual(validateConfiguration(ok), ok)
@@ -96,7 +111,17 @@ describe('unit: configuration', () => {
   })
 
   it('knows loopback hosts', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', 'app.localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      'app.localhost',
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1'
+    ]) {
       assert.strictEqual(isLoopbackHost(host), true, host)
     }
     for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'example.com', 'localhost.example.com', '::2']) {
@@ -105,9 +130,15 @@ describe('unit: configuration', () => {
   })
 
   it('parses database URLs', () => {
-    assert.deepStrictEqual(parseDatabaseUrl('sqlite:data/v.sqlite'), { client: 'better-sqlite3', filename: 'data/v.sqlite' })
+    assert.deepStrictEqual(parseDatabaseUrl('sqlite:data/v.sqlite'), {
+      client: 'better-sqlite3',
+      filename: 'data/v.sqlite'
+    })
     assert.deepStrictEqual(parseDatabaseUrl('sqlite::memory:'), { client: 'better-sqlite3', filename: ':memory:' })
-    assert.deepStrictEqual(parseDatabaseUrl('sqlite:///tmp/v.sqlite'), { client: 'better-sqlite3', filename: '/tmp/v.sqlite' })
+    assert.deepStrictEqual(parseDatabaseUrl('sqlite:///tmp/v.sqlite'), {
+      client: 'better-sqlite3',
+      filename: '/tmp/v.sqlite'
+    })
     assert.strictEqual(parseDatabaseUrl('postgres://u@h/db').client, 'pg')
     assert.throws(() => parseDatabaseUrl('mysql://x'), ConfigurationError)
   })

@@ -53,7 +53,15 @@ describe('unit: room dispatcher', () => {
     const { send, calls } = recordingSender()
     const dispatch = createRoomDispatcher(send)
     const ordinary = new Channel([{ some: 'connection' } as any])
-    dispatch('removed', new CombinedChannel([ordinary, room('project:9', true)]), { path: 'projects', result: {} } as any, {})
-    assert.deepStrictEqual(calls.map((c) => [c.room, c.close]), [['project:9', true]])
+    dispatch(
+      'removed',
+      new CombinedChannel([ordinary, room('project:9', true)]),
+      { path: 'projects', result: {} } as any,
+      {}
+    )
+    assert.deepStrictEqual(
+      calls.map((c) => [c.room, c.close]),
+      [['project:9', true]]
+    )
   })
 })

@@ -42,7 +42,10 @@ describe('unit: event log', () => {
     // (At least: on the shared PostgreSQL test database other projects may be pruned too.)
     assert.ok((await log.prune()) >= 3)
     assert.deepStrictEqual(await log.state(P), { latest: 5, pruned: 3 })
-    assert.deepStrictEqual((await log.read(P, 0, 10)).map((e) => e.seq), [4, 5])
+    assert.deepStrictEqual(
+      (await log.read(P, 0, 10)).map((e) => e.seq),
+      [4, 5]
+    )
     // Age: everything is older than a retention of 1 ms in the future.
     const aged = new KnexEventLog(db, { retentionMs: 1, maxPerProject: 100 })
     await aged.prune(Date.now() + 1000)

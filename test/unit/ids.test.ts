@@ -9,7 +9,22 @@ describe('unit: ids and parents', () => {
     assert.strictEqual(parseId(5), 5)
     assert.strictEqual(parseId('17'), 17)
     assert.strictEqual(parseId(' 8 '), 8)
-    for (const bad of [0, -1, 1.5, '1e3', '0x10', '', ' ', 'abc', null, undefined, {}, [], NaN, Number.MAX_SAFE_INTEGER + 1]) {
+    for (const bad of [
+      0,
+      -1,
+      1.5,
+      '1e3',
+      '0x10',
+      '',
+      ' ',
+      'abc',
+      null,
+      undefined,
+      {},
+      [],
+      NaN,
+      Number.MAX_SAFE_INTEGER + 1
+    ]) {
       assert.strictEqual(parseId(bad), undefined, `parseId(${JSON.stringify(bad)})`)
     }
   })

@@ -1,7 +1,12 @@
 // Which provider answers: the simulated one only when nothing is configured, never in place of a
 // configured provider that cannot work.
 import assert from 'assert'
-import { ConfigurationError, loadConfiguration, normalizeConfiguration, validateConfiguration } from '../../src/configuration'
+import {
+  ConfigurationError,
+  loadConfiguration,
+  normalizeConfiguration,
+  validateConfiguration
+} from '../../src/configuration'
 import { selectProvider } from '../../src/vibecode/providers'
 
 // Whatever the environment or config/test.json say about providers is cleared first.
@@ -20,7 +25,10 @@ describe('unit: provider selection', () => {
     assert.strictEqual(selectProvider(settings({ openaiBaseUrl: 'http://127.0.0.1:11434/v1' })).name, 'openai')
     // Both keys: VIBECODE_PROVIDER decides, else Anthropic.
     assert.strictEqual(selectProvider(settings({ anthropicApiKey: 'a', openaiApiKey: 'o' })).name, 'anthropic')
-    assert.strictEqual(selectProvider(settings({ anthropicApiKey: 'a', openaiApiKey: 'o', vibecodeProvider: 'openai' })).name, 'openai')
+    assert.strictEqual(
+      selectProvider(settings({ anthropicApiKey: 'a', openaiApiKey: 'o', vibecodeProvider: 'openai' })).name,
+      'openai'
+    )
   })
 
   it('refuses to start a named provider without its key instead of simulating', () => {

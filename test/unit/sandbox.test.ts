@@ -4,11 +4,21 @@ import assert from 'assert'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
-import { ConfigurationError, loadConfiguration, normalizeConfiguration, validateConfiguration } from '../../src/configuration'
+import {
+  ConfigurationError,
+  loadConfiguration,
+  normalizeConfiguration,
+  validateConfiguration
+} from '../../src/configuration'
 import { bwrapArgs, findBwrap, resolveSandboxMode, sandboxChoice, sandboxEtcFiles } from '../../src/testruns/sandbox'
 import type { HostLayout } from '../../src/testruns/sandbox'
 
-const MERGED_USR: HostLayout = { '/bin': { symlink: 'usr/bin' }, '/sbin': { symlink: 'usr/sbin' }, '/lib': { symlink: 'usr/lib' }, '/lib64': { symlink: 'usr/lib64' } }
+const MERGED_USR: HostLayout = {
+  '/bin': { symlink: 'usr/bin' },
+  '/sbin': { symlink: 'usr/sbin' },
+  '/lib': { symlink: 'usr/lib' },
+  '/lib64': { symlink: 'usr/lib64' }
+}
 const ETC_FDS = { '/etc/passwd': 3, '/etc/group': 4 }
 const SETPRIV_PATH = '/usr/bin/setpriv'
 
@@ -45,7 +55,8 @@ describe('unit: test-run sandbox', () => {
 
     it('none chosen explicitly: none, without a warning, even with authentication required', () => {
       for (const available of [false, true]) {
-        for (const authRequired of [false, true]) assert.deepStrictEqual(resolveSandboxMode('none', available, authRequired), { mode: 'none' })
+        for (const authRequired of [false, true])
+          assert.deepStrictEqual(resolveSandboxMode('none', available, authRequired), { mode: 'none' })
       }
     })
   })
@@ -62,7 +73,10 @@ describe('unit: test-run sandbox', () => {
     it('anything else is refused, naming the variable', () => {
       assert.throws(
         () => validateConfiguration(settings('docker')),
-        (error: unknown) => error instanceof ConfigurationError && /testSandbox \(TEST_SANDBOX\)/.test(error.message) && /"docker"/.test(error.message)
+        (error: unknown) =>
+          error instanceof ConfigurationError &&
+          /testSandbox \(TEST_SANDBOX\)/.test(error.message) &&
+          /"docker"/.test(error.message)
       )
     })
   })
@@ -86,8 +100,14 @@ describe('unit: test-run sandbox', () => {
       const lines: string[] = []
       process.env.PATH = '/nonexistent'
       try {
-        assert.deepStrictEqual(sandboxChoice(undefined, false, (line) => lines.push(line)), { mode: 'none' })
-        assert.deepStrictEqual(sandboxChoice('none', true, (line) => lines.push(line)), { mode: 'none' })
+        assert.deepStrictEqual(
+          sandboxChoice(undefined, false, (line) => lines.push(line)),
+          { mode: 'none' }
+        )
+        assert.deepStrictEqual(
+          sandboxChoice('none', true, (line) => lines.push(line)),
+          { mode: 'none' }
+        )
         const refused = sandboxChoice(undefined, true, (line) => lines.push(line))
         assert.strictEqual(refused.mode, 'unavailable')
       } finally {
@@ -101,11 +121,31 @@ describe('unit: test-run sandbox', () => {
 
   describe('bwrapArgs', () => {
     const command = ['node', '--test', '--test-reporter=tap']
-    const unprivileged = bwrapArgs({ command, workspace: '/srv/data/workspaces/7', hostRoot: false, layout: MERGED_USR, etcFds: ETC_FDS })
-    const root = bwrapArgs({ command, workspace: '/srv/data/workspaces/7', hostRoot: true, layout: MERGED_USR, etcFds: ETC_FDS })
+    const unprivileged = bwrapArgs({
+      command,
+      workspace: '/srv/data/workspaces/7',
+      hostRoot: false,
+      layout: MERGED_USR,
+      etcFds: ETC_FDS
+    })
+    const root = bwrapArgs({
+      command,
+      workspace: '/srv/data/workspaces/7',
+      hostRoot: true,
+      layout: MERGED_USR,
+      etcFds: ETC_FDS
+    })
 
     it('server not root: every namespace, a user namespace with uid 65534 and none nested', () => {
-      assert.deepStrictEqual(unprivileged.slice(0, 7), ['--unshare-all', '--unshare-user', '--disable-userns', '--uid', '65534', '--gid', '65534'])
+      assert.deepStrictEqual(unprivileged.slice(0, 7), [
+        '--unshare-all',
+        '--unshare-user',
+        '--disable-userns',
+        '--uid',
+        '65534',
+        '--gid',
+        '65534'
+      ])
       assert.ok(!unprivileged.includes('--share-net'))
       assert.ok(!unprivileged.includes(SETPRIV_PATH))
       // The command follows `--` directly.
@@ -114,7 +154,8 @@ describe('unit: test-run sandbox', () => {
 
     it('server root: no user namespace (it would map to host root), setpriv drops to host 65534', () => {
       assert.ok(!root.includes('--unshare-user') && !root.includes('--unshare-all') && !root.includes('--uid'))
-      for (const ns of ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try']) assert.ok(root.includes(ns), ns)
+      for (const ns of ['--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try'])
+        assert.ok(root.includes(ns), ns)
       assert.deepStrictEqual(after(root, '--cap-drop'), [['ALL']])
       assert.deepStrictEqual(after(root, '--cap-add'), [['CAP_SETUID'], ['CAP_SETGID'], ['CAP_SETPCAP']])
       assert.deepStrictEqual(root.slice(root.indexOf('--') + 1), [
@@ -163,7 +204,14 @@ describe('unit: test-run sandbox', () => {
           assert.strictEqual(source, target)
           return source
         })
-        assert.deepStrictEqual(etc, ['/etc/ld.so.cache', '/etc/alternatives', '/etc/ssl/certs', '/etc/ssl/openssl.cnf', '/etc/localtime', '/etc/timezone'])
+        assert.deepStrictEqual(etc, [
+          '/etc/ld.so.cache',
+          '/etc/alternatives',
+          '/etc/ssl/certs',
+          '/etc/ssl/openssl.cnf',
+          '/etc/localtime',
+          '/etc/timezone'
+        ])
         assert.deepStrictEqual(after(setup, '--ro-bind-data', 2), [
           ['3', '/etc/passwd'],
           ['4', '/etc/group']
@@ -177,7 +225,13 @@ describe('unit: test-run sandbox', () => {
     })
 
     it('binds real directories as they are, and skips absent ones', () => {
-      const args = bwrapArgs({ command, workspace: '/w', hostRoot: false, layout: { '/bin': 'dir', '/lib': 'dir' }, etcFds: {} })
+      const args = bwrapArgs({
+        command,
+        workspace: '/w',
+        hostRoot: false,
+        layout: { '/bin': 'dir', '/lib': 'dir' },
+        etcFds: {}
+      })
       assert.deepStrictEqual(after(args, '--ro-bind', 2), [
         ['/usr', '/usr'],
         ['/bin', '/bin'],
@@ -191,7 +245,14 @@ describe('unit: test-run sandbox', () => {
         assert.ok(args.includes('--clearenv'))
         assert.ok(args.indexOf('--clearenv') < args.indexOf('--setenv'))
         const env = Object.fromEntries(after(args, '--setenv', 2))
-        assert.deepStrictEqual(env, { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', CI: 'true', NO_COLOR: '1' })
+        assert.deepStrictEqual(env, {
+          PATH: '/usr/local/bin:/usr/bin:/bin',
+          HOME: '/tmp',
+          TMPDIR: '/tmp',
+          LANG: 'C.UTF-8',
+          CI: 'true',
+          NO_COLOR: '1'
+        })
       }
     })
 
@@ -203,7 +264,12 @@ describe('unit: test-run sandbox', () => {
 
     it("the sandbox's passwd and group name only the sandbox user", () => {
       const files = sandboxEtcFiles()
-      assert.deepStrictEqual(Object.keys(files).sort(), ['/etc/group', '/etc/hosts', '/etc/nsswitch.conf', '/etc/passwd'])
+      assert.deepStrictEqual(Object.keys(files).sort(), [
+        '/etc/group',
+        '/etc/hosts',
+        '/etc/nsswitch.conf',
+        '/etc/passwd'
+      ])
       assert.strictEqual(files['/etc/passwd'].trim().split('\n').length, 1)
       assert.match(files['/etc/passwd'], /^sandbox:x:65534:65534:/)
       assert.match(files['/etc/group'], /^sandbox:x:65534:\n$/)

@@ -23,7 +23,10 @@ describe('unit: subscription payloads', () => {
       [{ project_id: NaN }, /positive integer/]
     ]
     for (const [payload, message] of cases) {
-      assert.throws(() => parseProjectId(payload), (error: any) => error instanceof BadRequest && message.test(error.message))
+      assert.throws(
+        () => parseProjectId(payload),
+        (error: any) => error instanceof BadRequest && message.test(error.message)
+      )
     }
   })
 

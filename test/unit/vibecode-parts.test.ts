@@ -15,8 +15,16 @@ describe('unit: vibecode parts', () => {
   })
 
   it('refuses replies without a valid diff', () => {
-    for (const reply of ['no diff here', '```diff\nnot a diff\n```', '--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-only one line\n']) {
-      assert.throws(() => extractPatch(reply), (error: any) => error instanceof VibecodeFailure && error.code === 'no_diff', reply)
+    for (const reply of [
+      'no diff here',
+      '```diff\nnot a diff\n```',
+      '--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-only one line\n'
+    ]) {
+      assert.throws(
+        () => extractPatch(reply),
+        (error: any) => error instanceof VibecodeFailure && error.code === 'no_diff',
+        reply
+      )
     }
   })
 
@@ -41,7 +49,10 @@ describe('unit: vibecode parts', () => {
     assert.strictEqual(result.usage.input_tokens, countTokens('system text') + countTokens('Add a feature'))
     assert.strictEqual(result.usage.output_tokens, countTokens(result.text))
     assert.strictEqual(seen[seen.length - 1], result.usage.output_tokens)
-    assert.deepStrictEqual(seen, [...seen].sort((a, b) => a - b))
+    assert.deepStrictEqual(
+      seen,
+      [...seen].sort((a, b) => a - b)
+    )
   })
 
   it('stops the simulated stream when aborted', async () => {

@@ -79,7 +79,8 @@ export class ProjectMembersService {
       'user_id' in data
         ? await db('users').where({ id: data.user_id }).first('id')
         : await db('users').where({ email: data.email.trim().toLowerCase() }).first('id')
-    if (!row) throw new NotFound('user_id' in data ? `No user with id ${data.user_id}` : `No user with email ${data.email}`)
+    if (!row)
+      throw new NotFound('user_id' in data ? `No user with id ${data.user_id}` : `No user with email ${data.email}`)
     return Number(row.id)
   }
 }

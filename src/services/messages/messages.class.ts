@@ -9,7 +9,12 @@ import type { Message, MessageData, MessagePatch, MessageQuery } from './message
 export type MessageParams = KnexAdapterParams<MessageQuery>
 
 /** Data is what a client posts; patches are the answer's columns (see MessagePatch). */
-export class MessageService<ServiceParams extends Params = MessageParams> extends KnexService<Message, MessageData, ServiceParams, MessagePatch> {}
+export class MessageService<ServiceParams extends Params = MessageParams> extends KnexService<
+  Message,
+  MessageData,
+  ServiceParams,
+  MessagePatch
+> {}
 
 export const getOptions = (app: Application): KnexAdapterOptions => ({
   paginate: app.get('paginate'),

@@ -97,7 +97,13 @@ export function toMessage(row: MessageRow): Message {
   }
 }
 
-export const messageQueryProperties = Type.Pick(messageSchema, ['id', 'session_id', 'project_id', 'created_at', 'status'])
+export const messageQueryProperties = Type.Pick(messageSchema, [
+  'id',
+  'session_id',
+  'project_id',
+  'created_at',
+  'status'
+])
 export const messageQuerySchema = Type.Intersect(
   [querySyntax(messageQueryProperties), Type.Object({}, { additionalProperties: false })],
   { additionalProperties: false }

@@ -5,7 +5,13 @@ import { existing } from '../../hooks/route-id'
 import { mapResults } from '../../hooks/map-results'
 import { integerId, validateBody, validateQueryWith } from '../../hooks/validation'
 import { MessageService, SessionMessagesService, getOptions } from './messages.class'
-import { messageDataResolver, messageDataValidator, messageQueryValidator, messageResolver, toMessage } from './messages.schema'
+import {
+  messageDataResolver,
+  messageDataValidator,
+  messageQueryValidator,
+  messageResolver,
+  toMessage
+} from './messages.schema'
 import type { MessageRow } from './messages.schema'
 import { messageMethods, messagePath, sessionMessagesMethods, sessionMessagesPath } from './messages.shared'
 
@@ -28,7 +34,11 @@ export const messages = (app: Application) => {
     around: { all: [schemaHooks.resolveResult(messageResolver)] },
     before: {
       all: [integerId, validateQueryWith(messageQueryValidator)],
-      create: [validateBody(messageDataValidator, 'message'), copyProjectFromSession, schemaHooks.resolveData(messageDataResolver)]
+      create: [
+        validateBody(messageDataValidator, 'message'),
+        copyProjectFromSession,
+        schemaHooks.resolveData(messageDataResolver)
+      ]
     },
     after: { all: [shapeResults] }
   })

@@ -6,7 +6,12 @@ import type { Project, ProjectData, ProjectPatch, ProjectQuery } from './project
 
 export type ProjectParams = KnexAdapterParams<ProjectQuery>
 
-export class ProjectService<ServiceParams extends Params = ProjectParams> extends KnexService<Project, ProjectData, ServiceParams, ProjectPatch> {}
+export class ProjectService<ServiceParams extends Params = ProjectParams> extends KnexService<
+  Project,
+  ProjectData,
+  ServiceParams,
+  ProjectPatch
+> {}
 
 export const getOptions = (app: Application): KnexAdapterOptions => ({
   paginate: app.get('paginate'),

@@ -10,7 +10,10 @@ import { now } from '../../hooks/timestamps'
 const projectName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 
 // The project's test command: an argv array (never a shell string), e.g. ["node", "--test"].
-export const testCommandSchema = Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { minItems: 1, maxItems: 100 })
+export const testCommandSchema = Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), {
+  minItems: 1,
+  maxItems: 100
+})
 
 export const projectSchema = Type.Object(
   {
@@ -50,7 +53,9 @@ export const projectFromRow = (row: ProjectRow): Project => ({
 export type ProjectRow = Omit<Project, 'test_command'> & { test_command: string | string[] | null }
 
 export const projectToRow = <T extends { test_command?: string[] | null }>(data: T) =>
-  data.test_command === undefined ? data : { ...data, test_command: data.test_command === null ? null : JSON.stringify(data.test_command) }
+  data.test_command === undefined
+    ? data
+    : { ...data, test_command: data.test_command === null ? null : JSON.stringify(data.test_command) }
 export const projectQuerySchema = Type.Intersect(
   [querySyntax(projectQueryProperties), Type.Object({}, { additionalProperties: false })],
   { additionalProperties: false }

@@ -31,8 +31,16 @@ export const projects = (app: Application) => {
     around: { all: [schemaHooks.resolveResult(projectResolver)] },
     before: {
       all: [integerId, validateQueryWith(projectQueryValidator)],
-      create: [validateBody(projectDataValidator, 'project'), schemaHooks.resolveData(projectDataResolver), testCommandToRow],
-      patch: [validateBody(projectPatchValidator, 'project'), schemaHooks.resolveData(projectPatchResolver), testCommandToRow]
+      create: [
+        validateBody(projectDataValidator, 'project'),
+        schemaHooks.resolveData(projectDataResolver),
+        testCommandToRow
+      ],
+      patch: [
+        validateBody(projectPatchValidator, 'project'),
+        schemaHooks.resolveData(projectPatchResolver),
+        testCommandToRow
+      ]
     },
     after: { all: [testCommandFromRow] }
   })

@@ -8,7 +8,11 @@ import type { Session, SessionData, SessionQuery } from './sessions.schema'
 
 export type SessionParams = KnexAdapterParams<SessionQuery>
 
-export class SessionService<ServiceParams extends Params = SessionParams> extends KnexService<Session, SessionData, ServiceParams> {}
+export class SessionService<ServiceParams extends Params = SessionParams> extends KnexService<
+  Session,
+  SessionData,
+  ServiceParams
+> {}
 
 export const getOptions = (app: Application): KnexAdapterOptions => ({
   paginate: app.get('paginate'),

@@ -21,7 +21,11 @@ export const sessions = (app: Application) => {
     around: { all: [schemaHooks.resolveResult(sessionResolver)] },
     before: {
       all: [integerId, validateQueryWith(sessionQueryValidator)],
-      create: [validateBody(sessionDataValidator, 'session'), projectMustExist, schemaHooks.resolveData(sessionDataResolver)]
+      create: [
+        validateBody(sessionDataValidator, 'session'),
+        projectMustExist,
+        schemaHooks.resolveData(sessionDataResolver)
+      ]
     }
   })
 

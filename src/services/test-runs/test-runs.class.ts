@@ -12,7 +12,12 @@ export type TestRunParams = KnexAdapterParams<TestRunQuery>
  * `test-runs`: find and get runs; `remove(id)` stops an active run (it ends `cancelled`; the
  * record stays as history) and answers the run. Runs are created through the project route.
  */
-export class TestRunService<ServiceParams extends Params = TestRunParams> extends KnexService<TestRun, TestRunData, ServiceParams, TestRunPatch> {
+export class TestRunService<ServiceParams extends Params = TestRunParams> extends KnexService<
+  TestRun,
+  TestRunData,
+  ServiceParams,
+  TestRunPatch
+> {
   app?: Application
 
   // KnexService's three overloads; `remove(null)` is refused.
@@ -44,8 +49,12 @@ export class ProjectTestRunsService {
 
   async create(data: unknown, params?: Params) {
     const projectId = await this.existingProject(params)
-    if (data !== undefined && data !== null && (typeof data !== 'object' || Array.isArray(data) || Object.keys(data).length > 0)) {
-      throw new BadRequest('Starting a test run takes no body: the command is the project\'s test_command')
+    if (
+      data !== undefined &&
+      data !== null &&
+      (typeof data !== 'object' || Array.isArray(data) || Object.keys(data).length > 0)
+    ) {
+      throw new BadRequest("Starting a test run takes no body: the command is the project's test_command")
     }
     return this.app.testRuns.start(projectId)
   }

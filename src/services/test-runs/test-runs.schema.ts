@@ -35,7 +35,10 @@ export const testRunSchema = Type.Object(
 export type TestRun = Static<typeof testRunSchema>
 
 /** A new run: the project and its command; it starts `queued`. */
-export const testRunDataSchema = Type.Pick(testRunSchema, ['project_id', 'command'], { $id: 'TestRunData', additionalProperties: false })
+export const testRunDataSchema = Type.Pick(testRunSchema, ['project_id', 'command'], {
+  $id: 'TestRunData',
+  additionalProperties: false
+})
 export type TestRunData = Static<typeof testRunDataSchema>
 export const testRunDataResolver = resolve<TestRun, HookContext>({
   status: async () => 'queued' as const,
@@ -43,10 +46,13 @@ export const testRunDataResolver = resolve<TestRun, HookContext>({
 })
 
 /** What the run manager changes as a run goes: status, times, summary, output. */
-export const testRunPatchSchema = Type.Partial(Type.Omit(testRunSchema, ['id', 'project_id', 'command', 'created_at']), {
-  $id: 'TestRunPatch',
-  additionalProperties: false
-})
+export const testRunPatchSchema = Type.Partial(
+  Type.Omit(testRunSchema, ['id', 'project_id', 'command', 'created_at']),
+  {
+    $id: 'TestRunPatch',
+    additionalProperties: false
+  }
+)
 export type TestRunPatch = Static<typeof testRunPatchSchema>
 
 export const testRunQueryProperties = Type.Pick(testRunSchema, ['id', 'project_id', 'status', 'created_at'])
@@ -58,7 +64,10 @@ export type TestRunQuery = Static<typeof testRunQuerySchema>
 export const testRunQueryValidator = getValidator(testRunQuerySchema, queryValidator)
 
 /** How a run is stored: the command as JSON text, output_truncated as the database's boolean. */
-export type TestRunRow = Omit<TestRun, 'command' | 'output_truncated'> & { command: string; output_truncated: boolean | number }
+export type TestRunRow = Omit<TestRun, 'command' | 'output_truncated'> & {
+  command: string
+  output_truncated: boolean | number
+}
 
 /**
  * Stored row -> client shape: command as an array, output_truncated as a boolean. A run already in
@@ -71,4 +80,7 @@ export const testRunFromRow = (row: TestRunRow | TestRun): TestRun => ({
 })
 
 /** New run -> stored row: the command as JSON text. */
-export const testRunToRow = <T extends { command: string[] }>(data: T) => ({ ...data, command: JSON.stringify(data.command) })
+export const testRunToRow = <T extends { command: string[] }>(data: T) => ({
+  ...data,
+  command: JSON.stringify(data.command)
+})

@@ -15,9 +15,12 @@ export type UserParams = KnexAdapterParams<UserQuery>
 /** The user every request acts as with AUTH=off (it has no password: nobody can log in as it). */
 export const LOCAL_USER_EMAIL = 'local@localhost'
 
-
-
-export class UserService<ServiceParams extends Params = UserParams> extends KnexService<User, UserData, ServiceParams, UserPatch> {
+export class UserService<ServiceParams extends Params = UserParams> extends KnexService<
+  User,
+  UserData,
+  ServiceParams,
+  UserPatch
+> {
   /** The table itself, without the service's hooks. */
   private table() {
     return (this.Model as Knex)('users')
@@ -25,7 +28,9 @@ export class UserService<ServiceParams extends Params = UserParams> extends Knex
 
   /** The row with its password hash, for the local strategy only. */
   async findWithPasswordHash(email: string): Promise<UserRow | undefined> {
-    return this.table().where({ email: normalizeEmail(email) }).first()
+    return this.table()
+      .where({ email: normalizeEmail(email) })
+      .first()
   }
 
   /** The local user (AUTH=off), created once; concurrent instances may race, the row is one. */

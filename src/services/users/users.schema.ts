@@ -31,7 +31,11 @@ export const userDataSchema = Type.Object({ email, password }, { $id: 'UserData'
 export type UserData = Static<typeof userDataSchema>
 export const userDataValidator = getValidator(userDataSchema, dataValidator)
 
-export const userPatchSchema = Type.Partial(userDataSchema, { $id: 'UserPatch', additionalProperties: false, minProperties: 1 })
+export const userPatchSchema = Type.Partial(userDataSchema, {
+  $id: 'UserPatch',
+  additionalProperties: false,
+  minProperties: 1
+})
 export type UserPatch = Static<typeof userPatchSchema>
 export const userPatchValidator = getValidator(userPatchSchema, dataValidator)
 

@@ -41,7 +41,8 @@ const toRow = async (context: HookContext) => {
   const row: Record<string, unknown> = { ...rest }
   if (email !== undefined) row.email = normalizeEmail(email)
   if (password !== undefined) {
-    if (Buffer.byteLength(password, 'utf8') > 72) throw new BadRequest('Invalid user: password must be at most 72 bytes')
+    if (Buffer.byteLength(password, 'utf8') > 72)
+      throw new BadRequest('Invalid user: password must be at most 72 bytes')
     const local = context.app.defaultAuthentication?.()?.getStrategy('local') as LocalStrategy | undefined
     if (!local) throw new Error('the local authentication strategy is not registered')
     row.password_hash = await local.hashPassword(password, {})

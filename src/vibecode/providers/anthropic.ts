@@ -7,8 +7,11 @@ import { VibecodeFailure, sdkClientOptions, usageOf } from './types'
 
 export type AnthropicOptions = SdkProviderOptions
 
-const inputOf = (usage: { input_tokens?: number | null; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }) =>
-  (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
+const inputOf = (usage: {
+  input_tokens?: number | null
+  cache_creation_input_tokens?: number | null
+  cache_read_input_tokens?: number | null
+}) => (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
 
 export class AnthropicProvider implements Provider {
   readonly name = 'anthropic'
@@ -30,7 +33,13 @@ export class AnthropicProvider implements Provider {
     let stopped = false
     try {
       const stream = await this.client.messages.create(
-        { model, max_tokens: this.options.maxTokens, system, messages: [{ role: 'user', content: prompt }], stream: true },
+        {
+          model,
+          max_tokens: this.options.maxTokens,
+          system,
+          messages: [{ role: 'user', content: prompt }],
+          stream: true
+        },
         { signal }
       )
       for await (const event of stream) {

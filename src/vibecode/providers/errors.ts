@@ -12,7 +12,8 @@ export function toFailure(error: unknown, provider: string, signal: AbortSignal)
     return reason instanceof VibecodeFailure ? reason : new VibecodeFailure('timeout', `${provider}: timed out`)
   }
   if (e?.status === 429) return new VibecodeFailure('rate_limited', `${provider} rate limit: ${message}`)
-  if (typeof e?.status === 'number') return new VibecodeFailure('provider_error', `${provider} answered ${e.status}: ${message}`)
+  if (typeof e?.status === 'number')
+    return new VibecodeFailure('provider_error', `${provider} answered ${e.status}: ${message}`)
   if (/Timeout/i.test(kind)) return new VibecodeFailure('timeout', `${provider}: ${message}`)
   return new VibecodeFailure('stream_broken', `${provider} stream broke: ${message}`)
 }

@@ -22,15 +22,29 @@ export function selectProvider(settings: ApplicationConfiguration): Provider {
 
   if (name === 'anthropic') {
     if (!settings.anthropicApiKey && !settings.anthropicBaseUrl) {
-      throw new ConfigurationError(['VIBECODE_PROVIDER=anthropic needs ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL for a keyless endpoint)'])
+      throw new ConfigurationError([
+        'VIBECODE_PROVIDER=anthropic needs ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL for a keyless endpoint)'
+      ])
     }
-    return new AnthropicProvider({ ...common, apiKey: settings.anthropicApiKey, baseURL: settings.anthropicBaseUrl, model: settings.anthropicModel })
+    return new AnthropicProvider({
+      ...common,
+      apiKey: settings.anthropicApiKey,
+      baseURL: settings.anthropicBaseUrl,
+      model: settings.anthropicModel
+    })
   }
   if (name === 'openai') {
     if (!settings.openaiApiKey && !settings.openaiBaseUrl) {
-      throw new ConfigurationError(['VIBECODE_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL (a local server)'])
+      throw new ConfigurationError([
+        'VIBECODE_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL (a local server)'
+      ])
     }
-    return new OpenAIProvider({ ...common, apiKey: settings.openaiApiKey, baseURL: settings.openaiBaseUrl, model: settings.openaiModel })
+    return new OpenAIProvider({
+      ...common,
+      apiKey: settings.openaiApiKey,
+      baseURL: settings.openaiBaseUrl,
+      model: settings.openaiModel
+    })
   }
   return new SimulatedProvider({ tokensPerSecond: settings.simulatedTokensPerSecond })
 }

@@ -58,7 +58,11 @@ export class OpenAIProvider implements Provider {
     // An aborted stream can end quietly: the deadline is the reason, not a broken stream.
     if (signal.aborted) throw toFailure(signal.reason, 'openai', signal)
     if (!finished) throw new VibecodeFailure('stream_broken', 'openai stream ended without a finish_reason')
-    if (!usage) throw new VibecodeFailure('provider_error', 'openai stream carried no usage (stream_options.include_usage unsupported?)')
+    if (!usage)
+      throw new VibecodeFailure(
+        'provider_error',
+        'openai stream carried no usage (stream_options.include_usage unsupported?)'
+      )
     return { text, usage: usageOf(usage.prompt_tokens, usage.completion_tokens), model }
   }
 }

@@ -22,8 +22,20 @@ const slug = (prompt: string) =>
 /** A new Markdown file that records the request: a diff any patch tool applies. */
 export function simulatedReply(prompt: string): string {
   const file = `vibecode/${slug(prompt)}.md`
-  const lines = prompt.trim().split(/\r?\n/).map((line) => `> ${line}`)
-  const body = [`# ${prompt.trim().split(/\r?\n/)[0].slice(0, 80)}`, '', 'Requested change:', '', ...lines, '', 'Status: simulated (no model configured).', '']
+  const lines = prompt
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => `> ${line}`)
+  const body = [
+    `# ${prompt.trim().split(/\r?\n/)[0].slice(0, 80)}`,
+    '',
+    'Requested change:',
+    '',
+    ...lines,
+    '',
+    'Status: simulated (no model configured).',
+    ''
+  ]
   const patch = createTwoFilesPatch('/dev/null', `b/${file}`, '', body.join('\n'), '', '', { context: 3 })
     .split('\n')
     .filter((line) => !line.startsWith('====='))
@@ -45,7 +57,10 @@ export class SimulatedProvider implements Provider {
     const started = Date.now()
     onUsage(usageOf(input, 0))
     for (let i = 0; i < pieces.length; i++) {
-      if (signal.aborted) throw signal.reason instanceof VibecodeFailure ? signal.reason : new VibecodeFailure('timeout', 'simulated: aborted')
+      if (signal.aborted)
+        throw signal.reason instanceof VibecodeFailure
+          ? signal.reason
+          : new VibecodeFailure('timeout', 'simulated: aborted')
       onUsage(usageOf(input, i + 1))
       // Keep the pace against the clock, not per token: timers are coarse.
       const due = started + (i + 1) * perToken - Date.now()

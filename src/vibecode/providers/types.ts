@@ -43,13 +43,7 @@ export interface Provider {
 }
 
 export type FailureCode =
-  | 'rate_limited'
-  | 'provider_error'
-  | 'timeout'
-  | 'stream_broken'
-  | 'no_diff'
-  | 'interrupted'
-  | 'internal'
+  'rate_limited' | 'provider_error' | 'timeout' | 'stream_broken' | 'no_diff' | 'interrupted' | 'internal'
 
 /** A failure of one vibecode job, as it is stored and broadcast: `{code, message}`. */
 export class VibecodeFailure extends Error {
