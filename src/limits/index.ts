@@ -42,6 +42,61 @@ export interface AbuseLimits {
 /** Token strategies are not password guesses: re-authenticating a socket is not a login attempt. */
 const TOKEN_STRATEGIES = new Set(['jwt', 'platform-jwt'])
 
+/** Ties the Redis-backed counts to the app's life: connected at setup, closed at teardown. */
+function withApp(app: Application, store: LimitStore, openSockets: OpenSockets) {
+  if (!store.redis) return
+  app.hooks({
+    setup: [
+      async (_context: unknown, next: NextFunction) => {
+        await store.connect()
+        openSockets.start()
+        await next()
+      }
+    ],
+    teardown: [
+      async (_context: unknown, next: NextFunction) => {
+        // Inside: the realtime plugin closes the sockets (their places are given back first).
+        await next()
+        openSockets.stop()
+        await store.close()
+      }
+    ]
+  })
+}
+
+/** The service-call limits: which creates count, against which budget, keyed by user or address. */
+function serviceLimits(
+  plan: LimitPlan,
+  limiter: (name: string, rule: Rule | null) => RuleLimiter | null,
+  log: (message: string) => void
+) {
+  return (app: Application) => {
+    const put = (paths: string[], rule: RuleLimiter | null, options: LimitHookOptions) => {
+      if (rule) limitCreate(app, paths, limitHook(rule, options), log)
+    }
+    const perUser = { per: 'per user', keyOf: byUser }
+    const perAddress = { per: 'per address', keyOf: byAddress }
+    put(['messages', 'sessions/:session_id/messages'], limiter('messages', plan.messages), {
+      name: 'messages',
+      what: 'messages',
+      ...perUser
+    })
+    put(['projects/:project_id/test-runs'], limiter('test-runs', plan.testRuns), {
+      name: 'test-runs',
+      what: 'test runs',
+      ...perUser
+    })
+    put(['projects'], limiter('projects', plan.projects), { name: 'projects', what: 'new projects', ...perUser })
+    put(['users'], limiter('signups', plan.signups), { name: 'signups', what: 'sign-ups', ...perAddress })
+    put(['authentication'], limiter('logins', plan.logins), {
+      name: 'logins',
+      what: 'login attempts',
+      ...perAddress,
+      counts: (context) => !TOKEN_STRATEGIES.has(String((context.data as { strategy?: unknown } | undefined)?.strategy))
+    })
+  }
+}
+
 export function abuseLimits(
   app: Application,
   settings: LimitSettings & { redisUrl?: string; redisPrefix: string }
@@ -57,30 +112,11 @@ export function abuseLimits(
     log
   })
   const limiter = (name: string, rule: Rule | null) => (rule ? store.limiter(name, rule) : null)
-
   const openSockets: OpenSockets = store.redis
     ? new RedisOpenSockets(store.redis, store.key('sockets'), log)
     : new LocalOpenSockets()
   const handshakes = limiter('handshakes', plan.handshakes)
-  if (store.redis) {
-    app.hooks({
-      setup: [
-        async (_context: unknown, next: NextFunction) => {
-          await store.connect()
-          openSockets.start()
-          await next()
-        }
-      ],
-      teardown: [
-        async (_context: unknown, next: NextFunction) => {
-          // Inside: the realtime plugin closes the sockets (their places are given back first).
-          await next()
-          openSockets.stop()
-          await store.close()
-        }
-      ]
-    })
-  }
+  withApp(app, store, openSockets)
 
   // Feathers method names, for answering a refused socket event the way its client expects.
   let methods: Set<string> | undefined
@@ -99,42 +135,6 @@ export function abuseLimits(
         inner
       ),
     onConnection: (socket) => perSocket?.(socket),
-    services: (app) => {
-      const put = (paths: string[], rule: RuleLimiter | null, options: LimitHookOptions) => {
-        if (rule) limitCreate(app, paths, limitHook(rule, options), log)
-      }
-      put(['messages', 'sessions/:session_id/messages'], limiter('messages', plan.messages), {
-        name: 'messages',
-        what: 'messages',
-        per: 'per user',
-        keyOf: byUser
-      })
-      put(['projects/:project_id/test-runs'], limiter('test-runs', plan.testRuns), {
-        name: 'test-runs',
-        what: 'test runs',
-        per: 'per user',
-        keyOf: byUser
-      })
-      put(['projects'], limiter('projects', plan.projects), {
-        name: 'projects',
-        what: 'new projects',
-        per: 'per user',
-        keyOf: byUser
-      })
-      put(['users'], limiter('signups', plan.signups), {
-        name: 'signups',
-        what: 'sign-ups',
-        per: 'per address',
-        keyOf: byAddress
-      })
-      put(['authentication'], limiter('logins', plan.logins), {
-        name: 'logins',
-        what: 'login attempts',
-        per: 'per address',
-        keyOf: byAddress,
-        counts: (context) =>
-          !TOKEN_STRATEGIES.has(String((context.data as { strategy?: unknown } | undefined)?.strategy))
-      })
-    }
+    services: serviceLimits(plan, limiter, log)
   }
 }

@@ -160,31 +160,27 @@ export interface BwrapArgsOptions {
   env?: Record<string, string>
 }
 
-/** bwrap's argv (without the bwrap executable itself). */
-export function bwrapArgs(options: BwrapArgsOptions): string[] {
-  const args: string[] = []
-  if (options.hostRoot) {
+/** Fixed flags, written as bwrap's own command line reads. */
+const flags = (line: string) => line.split(' ')
+
+/** Namespaces and who the command runs as. */
+function identityArgs(hostRoot: boolean): string[] {
+  if (hostRoot) {
     // Privileged bwrap: every namespace but the user namespace (a user namespace would map the
     // sandbox's uid to host root), and no capability but the ones setpriv uses to drop to 65534.
-    args.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try')
-    args.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP')
-  } else {
-    // Unprivileged bwrap: a user namespace in which the command is 65534, and none nested in it.
-    args.push(
-      '--unshare-all',
-      '--unshare-user',
-      '--disable-userns',
-      '--uid',
-      String(SANDBOX_UID),
-      '--gid',
-      String(SANDBOX_GID)
+    return flags(
+      '--unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup-try ' +
+        '--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_SETPCAP'
     )
   }
-  // No process outlives bwrap (nor bwrap its parent, the server); no terminal to inject input into.
-  args.push('--die-with-parent', '--new-session', '--hostname', 'sandbox')
+  // Unprivileged bwrap: a user namespace in which the command is 65534, and none nested in it.
+  return flags(`--unshare-all --unshare-user --disable-userns --uid ${SANDBOX_UID} --gid ${SANDBOX_GID}`)
+}
 
+/** What the command sees of the file system: the system read-only, the workspace writable. */
+function filesystemArgs(options: BwrapArgsOptions): string[] {
   // The system, read-only. (Directories bwrap creates are 0700 unless told: /etc must be readable.)
-  args.push('--ro-bind', '/usr', '/usr', '--perms', '0755', '--dir', '/etc', '--perms', '0755', '--dir', '/etc/ssl')
+  const args = flags('--ro-bind /usr /usr --perms 0755 --dir /etc --perms 0755 --dir /etc/ssl')
   for (const dir of SYSTEM_DIRS) {
     const entry = options.layout[dir]
     if (!entry) continue
@@ -194,44 +190,24 @@ export function bwrapArgs(options: BwrapArgsOptions): string[] {
   for (const file of ETC_READ_ONLY) args.push('--ro-bind-try', file, file)
   for (const [file, fd] of Object.entries(options.etcFds))
     args.push('--perms', '0644', '--ro-bind-data', String(fd), file)
-
   // Its own /proc (its PID namespace only), a minimal /dev, a private /tmp and /dev/shm.
-  args.push(
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--perms',
-    '1777',
-    '--tmpfs',
-    '/dev/shm',
-    '--perms',
-    '1777',
-    '--tmpfs',
-    '/tmp'
-  )
-  // The workspace, the only writable host directory.
-  args.push('--bind', options.workspace, SANDBOX_WORKSPACE, '--chdir', SANDBOX_WORKSPACE)
-  // The root itself (a tmpfs holding the mount points) read-only.
-  args.push('--remount-ro', '/')
+  args.push(...flags('--proc /proc --dev /dev --perms 1777 --tmpfs /dev/shm --perms 1777 --tmpfs /tmp'))
+  // The workspace, the only writable host directory; then the root itself (a tmpfs holding the
+  // mount points) read-only.
+  args.push('--bind', options.workspace, SANDBOX_WORKSPACE, '--chdir', SANDBOX_WORKSPACE, '--remount-ro', '/')
+  return args
+}
 
-  args.push('--clearenv')
+/** bwrap's argv (without the bwrap executable itself). */
+export function bwrapArgs(options: BwrapArgsOptions): string[] {
+  // No process outlives bwrap (nor bwrap its parent, the server); no terminal to inject input into.
+  const args = [...identityArgs(options.hostRoot), ...flags('--die-with-parent --new-session --hostname sandbox')]
+  args.push(...filesystemArgs(options), '--clearenv')
   for (const [name, value] of Object.entries(options.env ?? sandboxEnvironment())) args.push('--setenv', name, value)
-
   args.push('--')
   if (options.hostRoot) {
-    args.push(
-      SETPRIV,
-      '--reuid',
-      String(SANDBOX_UID),
-      '--regid',
-      String(SANDBOX_GID),
-      '--clear-groups',
-      '--inh-caps=-all',
-      '--bounding-set=-all',
-      '--no-new-privs',
-      '--'
-    )
+    const drop = `--reuid ${SANDBOX_UID} --regid ${SANDBOX_GID} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs --`
+    args.push(SETPRIV, ...flags(drop))
   }
   args.push(...options.command)
   return args
