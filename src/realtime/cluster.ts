@@ -38,10 +38,18 @@ export type ClusterServer = Server<DefaultEventsMap, DefaultEventsMap, ClusterRe
 /** The app's server is typed without server-side events; these are the ones we add to it. */
 export const asClusterServer = (io: Server) => io as unknown as ClusterServer
 
+/** How long a count waits for the other instances (the adapter's requestsTimeout, plus a margin). */
+export const COUNT_BUDGET_MS = 1000
+
 export class ClusterCounter {
   private io?: ClusterServer
 
-  constructor(private readonly local: () => InstanceSnapshot) {}
+  constructor(
+    private readonly local: () => InstanceSnapshot,
+    /** Whether the adapter's Redis connection is up: while it is down, nobody else can answer. */
+    private readonly connected: () => boolean = () => true,
+    private readonly budgetMs = COUNT_BUDGET_MS
+  ) {}
 
   /** Answers other instances' count requests; only for adapters that support serverSideEmit. */
   answerRequests(io: Server, clustered: boolean) {
@@ -53,15 +61,29 @@ export class ClusterCounter {
     })
   }
 
+  /**
+   * This instance's figures plus every other instance's that answers within the budget. Never
+   * waits longer: the adapter first asks Redis how many instances listen (NUMSUB), a command that
+   * waits in the client's offline queue for as long as Redis is down - so during an outage the
+   * answer is this instance alone, `complete: false`, at once.
+   */
   async snapshot(): Promise<ClusterSnapshot> {
     const own = this.local()
     const io = this.io
     if (!io) return merge([own], true)
+    if (!this.connected()) return merge([own], false)
     const { others, complete } = await new Promise<{ others: InstanceSnapshot[]; complete: boolean }>((resolve) => {
-      // The adapter's requestsTimeout bounds the wait; late instances are left out (complete: false).
-      io.serverSideEmit('vibecode:count', (error: Error | null, responses: InstanceSnapshot[]) => {
-        resolve({ others: Array.isArray(responses) ? responses : [], complete: !error })
-      })
+      const timer = setTimeout(() => resolve({ others: [], complete: false }), this.budgetMs + 250)
+      try {
+        // The adapter's requestsTimeout bounds the wait; late instances are left out (complete: false).
+        io.serverSideEmit('vibecode:count', (error: Error | null, responses: InstanceSnapshot[]) => {
+          clearTimeout(timer)
+          resolve({ others: Array.isArray(responses) ? responses : [], complete: !error })
+        })
+      } catch {
+        clearTimeout(timer)
+        resolve({ others: [], complete: false })
+      }
     })
     return merge([own, ...others], complete)
   }

@@ -92,6 +92,8 @@ export interface HeartbeatEvent {
   instance: string
   instance_connections: number
   instances: number
+  /** false when some instance did not answer (Redis down): `connections` is then a lower bound. */
+  complete: boolean
   /** Project rooms with at least one socket on the sending instance. */
   rooms: number
   interval_ms: number

@@ -4,7 +4,7 @@ import type { HeartbeatEvent } from './events'
 
 export interface HeartbeatFigures {
   /** Sockets and instances: the cluster's when clustered, else this instance's. */
-  cluster: { connections: number; instances: number }
+  cluster: { connections: number; instances: number; complete: boolean }
   instance: string
   instanceConnections: number
   /** Project rooms with at least one socket on this instance. */
@@ -22,6 +22,7 @@ export function heartbeatPayload(figures: HeartbeatFigures, now = Date.now()): H
     instance: figures.instance,
     instance_connections: figures.instanceConnections,
     instances: figures.cluster.instances,
+    complete: figures.cluster.complete,
     rooms: figures.rooms,
     interval_ms: figures.intervalMs,
     uptime_s: Math.round((now - figures.startedAt) / 1000)

@@ -6,7 +6,7 @@ import os from 'os'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import type { Server, ServerOptions, Socket } from 'socket.io'
-import { ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
+import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
 import { ConnectionTracker } from './connections'
 import type { EventLog } from './event-log'
 import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
@@ -69,7 +69,10 @@ export class Realtime {
     this.subscriptions = new Subscriptions(options.authorizeSubscription, (socket, projectId, since) =>
       this.streams.join(socket, projectId, since)
     )
-    this.cluster = new ClusterCounter(() => this.localSnapshot())
+    this.cluster = new ClusterCounter(
+      () => this.localSnapshot(),
+      () => Boolean(this.redis?.pub.isReady && this.redis?.sub.isReady)
+    )
     this.revocations = new Revocations(options.userIdOf)
     this.heartbeat = new Heartbeat({
       intervalMs: options.heartbeatIntervalMs,
@@ -130,7 +133,7 @@ export class Realtime {
   async heartbeatEvent() {
     const local = this.tracker.count
     // Alone, the count is a field read; clustered, one round trip to the other instances.
-    const cluster = this.redis ? await this.clusterSnapshot() : { connections: local, instances: 1 }
+    const cluster = this.redis ? await this.clusterSnapshot() : { connections: local, instances: 1, complete: true }
     return heartbeatPayload({
       cluster,
       instance: this.instance,
@@ -147,7 +150,7 @@ export class Realtime {
     this.io = io
     if (this.redis) {
       const { pub, sub } = this.redis
-      io.adapter(createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: 1000 }))
+      io.adapter(createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: COUNT_BUDGET_MS }))
     }
     this.cluster.answerRequests(io, Boolean(this.redis))
     this.revocations.bind(io, Boolean(this.redis))

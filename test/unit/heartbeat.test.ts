@@ -9,6 +9,7 @@ const event = (connections: number): HeartbeatEvent => ({
   instance: 'test',
   instance_connections: connections,
   instances: 1,
+  complete: true,
   rooms: 0,
   interval_ms: 20,
   uptime_s: 0
