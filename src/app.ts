@@ -15,6 +15,7 @@ import { debug } from './debug'
 import { vibecode } from './vibecode'
 import { testRunner } from './testruns'
 import { abuseLimits } from './limits'
+import { adminUi } from './admin-ui'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
@@ -57,6 +58,8 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       log: (message) => console.warn(`[realtime] ${message}`)
     })
   )
+  // The socket.io Admin UI, off by default (src/admin-ui): instruments app.io at setup.
+  app.configure(adminUi(settings, { handshake: limits.handshake() }))
   app.configure(services)
   // After the services (its strategies read `users`); its setup hook runs after the migrations.
   app.configure(authentication)

@@ -9,6 +9,12 @@ import { StringEnum, Type } from '@feathersjs/typebox'
 import type { Static } from '@feathersjs/typebox'
 import { dataValidator } from './validators'
 import { limitSettingsProperties, normalizeLimitSettings } from './limits/settings'
+import {
+  adminUiPatternMessages,
+  adminUiProblems,
+  adminUiSettingsProperties,
+  normalizeAdminUiSettings
+} from './admin-ui/settings'
 
 export const configurationSchema = Type.Object(
   {
@@ -63,7 +69,9 @@ export const configurationSchema = Type.Object(
     authTokenTtlS: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
     authJwtPublicKey: Type.Optional(Type.String({ minLength: 1 })),
     // Abuse limits (src/limits): RATE_LIMITS, TRUST_PROXY and one count per limit.
-    ...limitSettingsProperties
+    ...limitSettingsProperties,
+    // The socket.io Admin UI (src/admin-ui): off unless ADMIN_UI_USERNAME + ADMIN_UI_PASSWORD_HASH.
+    ...adminUiSettingsProperties
   },
   { additionalProperties: true }
 )
@@ -94,7 +102,8 @@ function envNameOf(key: string): string | undefined {
 // Plain words for the settings whose schema is a pattern.
 const PATTERN_MESSAGES: Record<string, string> = {
   database: 'must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/database',
-  redisUrl: 'must be redis://host:port (or rediss://)'
+  redisUrl: 'must be redis://host:port (or rediss://)',
+  ...adminUiPatternMessages
 }
 
 export class ConfigurationError extends Error {
@@ -173,6 +182,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
   if (typeof result.authJwtPublicKey === 'string')
     result.authJwtPublicKey = result.authJwtPublicKey.replace(/\\n/g, '\n')
   normalizeLimitSettings(result)
+  normalizeAdminUiSettings(result)
   return result
 }
 
@@ -184,7 +194,7 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
         const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
         const env = envNameOf(key) ? ` (${envNameOf(key)})` : ''
         // Secrets are never echoed (a secret's length is).
-        const secret = /ApiKey$|Secret$/.test(key)
+        const secret = /ApiKey$|Secret$|PasswordHash$/.test(key)
         const value = key in settings && !secret ? `, got ${JSON.stringify(settings[key])}` : ''
         const length = secret && problem.keyword === 'minLength' ? ` (got ${String(settings[key]).length})` : ''
         const allowed =
@@ -197,7 +207,7 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
           problem.message
         return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}${length}`
       })
-  problems.push(...authProblems(settings))
+  problems.push(...authProblems(settings), ...adminUiProblems(settings))
   if (problems.length === 0) return settings as ApplicationConfiguration
   throw new ConfigurationError(problems)
 }
