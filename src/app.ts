@@ -16,11 +16,14 @@ import { vibecode } from './vibecode'
 import { testRunner } from './testruns'
 import { abuseLimits } from './limits'
 import { adminUi } from './admin-ui'
+import { observability, realtimeObserver, timedAppends } from './observability'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
   const app: Application = koa(feathers())
   for (const key of Object.keys(settings) as (keyof typeof settings)[]) app.set(key, settings[key])
+  // Logs, metrics, /health and drain (src/observability): first, so every request is logged and measured.
+  app.configure(observability(settings))
   // Abuse limits (src/limits): RATE_LIMITS, TRUST_PROXY, RATE_LIMIT_*.
   const limits = abuseLimits(app, settings)
 
@@ -50,12 +53,17 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       // The per-address handshake limit first, the user's open-socket place last (src/limits).
       handshake: limits.handshake((socket) => authenticateHandshake(app)(socket)),
       onConnection: limits.onConnection,
-      eventLog: new KnexEventLog(app.get('dbClient'), {
-        retentionMs: settings.eventRetentionMs,
-        maxPerProject: settings.eventLogMaxPerProject
-      }),
+      eventLog: timedAppends(
+        new KnexEventLog(app.get('dbClient'), {
+          retentionMs: settings.eventRetentionMs,
+          maxPerProject: settings.eventLogMaxPerProject
+        }),
+        app.metrics
+      ),
       pruneIntervalMs: settings.eventLogPruneIntervalMs,
-      log: (message) => console.warn(`[realtime] ${message}`)
+      log: (message) => app.logger.warn({ component: 'realtime' }, message),
+      observer: realtimeObserver(app),
+      refuseConnections: () => app.drain.refusal()
     })
   )
   // The socket.io Admin UI, off by default (src/admin-ui): instruments app.io at setup.

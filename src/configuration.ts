@@ -9,6 +9,7 @@ import { StringEnum, Type } from '@feathersjs/typebox'
 import type { Static } from '@feathersjs/typebox'
 import { dataValidator } from './validators'
 import { limitSettingsProperties, normalizeLimitSettings } from './limits/settings'
+import { normalizeObservabilitySettings, observabilitySettingsProperties } from './observability/settings'
 import {
   adminUiPatternMessages,
   adminUiProblems,
@@ -71,7 +72,9 @@ export const configurationSchema = Type.Object(
     // Abuse limits (src/limits): RATE_LIMITS, TRUST_PROXY and one count per limit.
     ...limitSettingsProperties,
     // The socket.io Admin UI (src/admin-ui): off unless ADMIN_UI_USERNAME + ADMIN_UI_PASSWORD_HASH.
-    ...adminUiSettingsProperties
+    ...adminUiSettingsProperties,
+    // Logs, /metrics and shutdown (src/observability): LOG_LEVEL, METRICS_TOKEN, SHUTDOWN_GRACE_MS.
+    ...observabilitySettingsProperties
   },
   { additionalProperties: true }
 )
@@ -183,6 +186,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
     result.authJwtPublicKey = result.authJwtPublicKey.replace(/\\n/g, '\n')
   normalizeLimitSettings(result)
   normalizeAdminUiSettings(result)
+  normalizeObservabilitySettings(result)
   return result
 }
 
@@ -194,7 +198,7 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
         const key = problem.instancePath.split('/')[1] || String(problem.params?.missingProperty ?? '?')
         const env = envNameOf(key) ? ` (${envNameOf(key)})` : ''
         // Secrets are never echoed (a secret's length is).
-        const secret = /ApiKey$|Secret$|PasswordHash$/.test(key)
+        const secret = /ApiKey$|Secret$|PasswordHash$|Token$/.test(key)
         const value = key in settings && !secret ? `, got ${JSON.stringify(settings[key])}` : ''
         const length = secret && problem.keyword === 'minLength' ? ` (got ${String(settings[key]).length})` : ''
         const allowed =

@@ -7,6 +7,7 @@ import type { Knex } from 'knex'
 import type { Application, NextFunction } from './declarations'
 import { parseDatabaseUrl } from './configuration'
 import { migrationSource } from './migrations'
+import { ambientKnex } from './transactions'
 
 /** The part of a better-sqlite3 connection the pool hook uses (the package ships no types). */
 interface SqliteDatabase {
@@ -15,7 +16,10 @@ interface SqliteDatabase {
 
 declare module './declarations' {
   interface Configuration {
+    /** The app's knex: queries join the ambient transaction of their call (transactions.ts). */
     dbClient: Knex
+    /** The knex itself, for starting transactions and for what must never join one. */
+    dbRoot: Knex
   }
 }
 
@@ -44,7 +48,8 @@ export function createKnex(url: string): Knex {
 
 export const database = (app: Application) => {
   const db = createKnex(app.get('database'))
-  app.set('dbClient', db)
+  app.set('dbRoot', db)
+  app.set('dbClient', ambientKnex(db))
   app.hooks({
     setup: [
       async (_context: unknown, next: NextFunction) => {
@@ -84,4 +89,16 @@ export function isDuplicateKey(error: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_UNIQUE' ||
     (code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(String(original?.message)))
   )
+}
+
+/**
+ * A database error for the log: its name, code and the database's own words - without the SQL
+ * knex puts before them (`<sql> - <message>`), whose bound values may hold a prompt or a token.
+ */
+export function describeDbError(error: unknown): string {
+  const { name, code, message } = (error ?? {}) as { name?: string; code?: string; message?: string }
+  const words = String(message ?? error)
+    .split(' - ')
+    .pop()
+  return `${name ?? 'Error'}${code ? ` (${code})` : ''}: ${words}`
 }

@@ -5,13 +5,14 @@ import type { Middleware } from '@feathersjs/koa'
 import { BadRequest, FeathersError, Forbidden, GeneralError } from '@feathersjs/errors'
 import type { Application } from './declarations'
 import { isLoopbackHost } from './configuration'
+import { requestLogger } from './observability/requests'
 
 /**
  * Feathers' koa errorHandler answers 500 for any error that is not a FeathersError, including a
  * body parser's 400 for broken JSON or a 413 for an oversize body. Convert those first, so a bad
  * body gets its 4xx with a message; a real 500 keeps its message out of the answer.
  */
-export const httpErrors = () => async (_ctx: unknown, next: () => Promise<unknown>) => {
+export const httpErrors = () => async (ctx: unknown, next: () => Promise<unknown>) => {
   try {
     await next()
   } catch (error: any) {
@@ -22,7 +23,7 @@ export const httpErrors = () => async (_ctx: unknown, next: () => Promise<unknow
       if (status !== 400) Object.assign(converted, { code: status, name: error.name || 'BadRequest' })
       throw converted
     }
-    console.error(error)
+    requestLogger(ctx).error({ err: error }, 'internal error')
     throw new GeneralError('Internal server error')
   }
 }

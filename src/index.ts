@@ -3,6 +3,7 @@ import { createApp } from './app'
 import { ConfigurationError } from './configuration'
 import { startServer } from './http'
 import { describeProvider } from './vibecode'
+import { bootLogger } from './observability'
 import type { Application } from './declarations'
 
 /** The access mode, said once at start-up: who may call, from where, and how. */
@@ -27,24 +28,34 @@ async function main() {
   const address = server.address()
   const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address)
   const database = app.get('database').replace(/\/\/[^@/]*@/, '//***@')
-  console.info(
+  const log = app.logger
+  log.info(
     `vibecode-realtime listening on http://${where} (database ${database}, heartbeat ${app.get('heartbeatIntervalMs')} ms` +
       `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
   )
 
-  console.info(describeAccess(app))
-  console.info(describeProvider(app.vibecode))
+  log.info(describeAccess(app))
+  log.info(describeProvider(app.vibecode))
 
   let stopping = false
   const stop = async (signal: string) => {
-    if (stopping) return
+    if (stopping) {
+      log.warn(`${signal} again: exiting without waiting`)
+      process.exit(1)
+    }
     stopping = true
-    console.info(`${signal}: stopping (heartbeat, sockets, HTTP server, database)`)
-    // A teardown that hangs must not keep the process forever.
-    const force = setTimeout(() => process.exit(1), 10_000)
+    const graceMs = app.get('shutdownGraceMs')
+    log.info(
+      `${signal}: draining (SHUTDOWN_GRACE_MS=${graceMs}), then stopping (heartbeat, sockets, HTTP server, database)`
+    )
+    // A drain and teardown that hang must not keep the process forever.
+    const force = setTimeout(() => process.exit(1), graceMs + 10_000)
     force.unref()
+    // Ready turns 503, new sockets are refused, connected ones told to reconnect elsewhere, running
+    // answers and test runs get the grace period (src/observability/drain.ts); then as before.
+    await app.drain.run(graceMs)
     await app.teardown()
-    console.info('stopped')
+    log.info('stopped')
     process.exit(0)
   }
   process.on('SIGINT', () => void stop('SIGINT'))
@@ -52,7 +63,9 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigurationError) console.error(error.message)
-  else console.error('vibecode-realtime failed to start:', error)
+  // A configuration error is for the person starting the server: plain text, as it reads best (the
+  // logger's own settings may be what is wrong). Anything else is a log line like the others.
+  if (error instanceof ConfigurationError) process.stderr.write(`${error.message}\n`)
+  else bootLogger().fatal({ err: error }, 'vibecode-realtime failed to start')
   process.exit(1)
 })

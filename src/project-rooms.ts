@@ -11,7 +11,13 @@
 //    application to refetch the project's state over REST.
 // Events without seq (live-only ones: token_usage, test_output) are handed over as they come.
 import type { Socket } from 'socket.io-client'
-import type { HeartbeatEvent, SubscriptionAck, SubscriptionOk, SubscriptionRevokedEvent } from './realtime/events'
+import type {
+  HeartbeatEvent,
+  StreamPositionEvent,
+  SubscriptionAck,
+  SubscriptionOk,
+  SubscriptionRevokedEvent
+} from './realtime/events'
 import { CONTROL_EVENTS } from './realtime/events'
 import { SubscriptionError } from './project-rooms.options'
 import type { ConnectionState, Logger, ProjectRoomsOptions, SubscriptionHandlers } from './project-rooms.options'
@@ -29,6 +35,8 @@ interface FollowedProject {
   handlers: SubscriptionHandlers
   /** Seq of the last event handed over; undefined until the first ack. */
   last?: number
+  /** The epoch `last` belongs to (from the acks): sent back so another stream is never resumed. */
+  epoch?: string
   /** false while a subscribe is in flight: events wait in `ahead`. */
   ready: boolean
   ahead: Map<number, Pending>
@@ -41,6 +49,7 @@ const IGNORED = new Set<string>([
   CONTROL_EVENTS.subscribeResult,
   CONTROL_EVENTS.unsubscribeResult,
   CONTROL_EVENTS.subscriptionRevoked,
+  CONTROL_EVENTS.streamPosition,
   CONTROL_EVENTS.authExpiring,
   CONTROL_EVENTS.authExpired
 ])
@@ -83,6 +92,7 @@ export class ProjectRooms {
     })
     socket.io.on('reconnect_attempt', () => this.setState('reconnecting'))
     socket.on(CONTROL_EVENTS.subscriptionRevoked, (event: SubscriptionRevokedEvent) => this.revoked(event))
+    socket.on(CONTROL_EVENTS.streamPosition, (event: StreamPositionEvent) => this.positioned(event))
     socket.onAny((event: string, payload: unknown) => this.intake(event, payload))
   }
 
@@ -123,6 +133,21 @@ export class ProjectRooms {
   /** Subscribes again to every followed project from its last seq (after a new login, say). */
   resubscribeAll(): Promise<unknown> {
     return Promise.allSettled([...this.projects.keys()].map((projectId) => this.resubscribe(projectId)))
+  }
+
+  /**
+   * Where the project's stream stands (positioning): behind it, or on another epoch, something was
+   * missed (an outage between instances): subscribe again from the last seq, the replay fills it.
+   */
+  private positioned({ project_id, seq, epoch }: StreamPositionEvent) {
+    const project = this.projects.get(project_id)
+    if (!project?.ready || project.last === undefined) return
+    if (seq > project.last || (project.epoch !== undefined && epoch !== project.epoch)) {
+      this.logger.debug(
+        `[vibecode] project ${project_id}: the stream is at ${seq}, we are at ${project.last}: resuming`
+      )
+      this.resubscribe(project_id).catch(() => undefined)
+    }
   }
 
   /**
@@ -182,9 +207,10 @@ export class ProjectRooms {
     try {
       const ack = await this.request(
         CONTROL_EVENTS.subscribe,
-        since === undefined ? { project_id: projectId } : { project_id: projectId, since }
+        since === undefined ? { project_id: projectId } : { project_id: projectId, since, epoch: project.epoch }
       )
       if (this.projects.get(projectId) !== project) return ack
+      project.epoch = ack.epoch
       if (since === undefined || ack.recovered === false) {
         if (since !== undefined)
           this.logger.warn(

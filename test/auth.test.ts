@@ -631,6 +631,8 @@ function runIndex(env: Record<string, string>, until?: RegExp): Promise<{ code: 
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
         PORT: '0',
+        // config/test.json silences the log, whose start-up lines these tests read.
+        LOG_LEVEL: 'info',
         DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite::memory:',
         ...env
       },

@@ -19,7 +19,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 function runServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/index.ts'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', ...env },
+    // LOG_LEVEL=info: config/test.json silences the log, whose start-up lines these tests read.
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''

@@ -18,12 +18,15 @@ describe('subscribe and unsubscribe', () => {
     const socket = await connected(server.socket())
     const ack = await socket.emitWithAck('subscribe', { project_id: project.id })
     // seq 1: the project's only logged event so far is its `projects created`.
+    // epoch: the name of the project's stream, sent back with `since` to resume.
+    assert.match(ack.epoch, /^[0-9a-f]{12}$/)
     assert.deepStrictEqual(ack, {
       ok: true,
       project_id: project.id,
       room: `project:${project.id}`,
       subscribed: true,
-      seq: 1
+      seq: 1,
+      epoch: ack.epoch
     })
     const connections = await server.http.get('/connections')
     assert.deepStrictEqual(connections.data.rooms, { [project.id]: 1 })
@@ -42,12 +45,14 @@ describe('subscribe and unsubscribe', () => {
     const socket = await connected(server.socket())
     const result = waitForEvent(socket, 'subscribe_result')
     socket.emit('subscribe', { project_id: project.id })
-    assert.deepStrictEqual(await result, {
+    const answer = await result
+    assert.deepStrictEqual(answer, {
       ok: true,
       project_id: project.id,
       room: `project:${project.id}`,
       subscribed: true,
-      seq: 1
+      seq: 1,
+      epoch: answer.epoch
     })
     const failure = waitForEvent(socket, 'subscribe_result')
     socket.emit('subscribe', { project_id: 'nope' })
@@ -152,7 +157,8 @@ describe('subscribe and unsubscribe', () => {
         project_id: project.id,
         room: `project:${project.id}`,
         subscribed: true,
-        seq: 1
+        seq: 1,
+        epoch: created.epoch
       })
       assert.deepStrictEqual(await subscriptions.find(), [{ room: `project:${project.id}`, project_id: project.id }])
 

@@ -28,8 +28,15 @@ export class BoundedJobQueue<T> {
   private readonly waiting: T[] = []
   private readonly running = new Set<RunningJob<T>>()
   private stopped = false
+  /** Draining (settle): nothing new starts, the running jobs go on. */
+  private held = false
 
   constructor(private readonly options: BoundedJobQueueOptions<T>) {}
+
+  /** Jobs waiting and running now (the metrics' queue depth). */
+  get depth() {
+    return { waiting: this.waiting.length, running: this.running.size }
+  }
 
   /** True when `maxWaiting` items wait: the next `enqueue` is refused. */
   get isFull() {
@@ -65,6 +72,21 @@ export class BoundedJobQueue<T> {
   }
 
   /**
+   * For a shutdown's grace period: starts nothing more (the waiting stay for stop()) and resolves
+   * true when the running jobs have ended, false when `graceMs` ran out first.
+   */
+  async settle(graceMs: number): Promise<boolean> {
+    this.held = true
+    let timer: NodeJS.Timeout | undefined
+    const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))
+    try {
+      return await Promise.race([this.runningEnded().then(() => true), graceOver])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
    * Stops for good: nothing more starts, the running jobs are aborted with `reason` and waited
    * for, and the items still waiting are handed back to the caller, who decides what they become.
    */
@@ -76,7 +98,7 @@ export class BoundedJobQueue<T> {
   }
 
   private pump() {
-    while (!this.stopped && this.running.size < this.options.concurrency && this.waiting.length > 0) {
+    while (!this.stopped && !this.held && this.running.size < this.options.concurrency && this.waiting.length > 0) {
       const item = this.waiting.shift()!
       const job: RunningJob<T> = { item, controller: new AbortController(), done: Promise.resolve() }
       job.done = this.options

@@ -105,7 +105,7 @@ export function abuseLimits(
   // TRUST_PROXY: koa reads the client from X-Forwarded-For, its right-most entry (see ip.ts).
   app.proxy = plan.trustProxy
   app.maxIpsCount = plan.trustProxy ? 1 : 0
-  const log = (message: string) => console.warn(`[limits] ${message}`)
+  const log = (message: string) => app.logger.warn({ component: 'limits' }, message)
   const store = new LimitStore({
     redisUrl: plan.enabled ? settings.redisUrl : undefined,
     prefix: settings.redisPrefix,

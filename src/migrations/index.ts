@@ -7,6 +7,7 @@ import * as messageAnswers from './20261125020000_message_answers'
 import * as testRuns from './20261125030000_test_runs'
 import * as users from './20261126000000_users'
 import * as projectMembers from './20261126010000_project_members'
+import * as streamEpochs from './20261127000000_stream_epochs'
 
 const migrations: Record<string, Knex.Migration> = {
   '20261125000000_projects_sessions_messages': init,
@@ -14,7 +15,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261125020000_message_answers': messageAnswers,
   '20261125030000_test_runs': testRuns,
   '20261126000000_users': users,
-  '20261126010000_project_members': projectMembers
+  '20261126010000_project_members': projectMembers,
+  '20261127000000_stream_epochs': streamEpochs
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

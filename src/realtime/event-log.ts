@@ -1,12 +1,20 @@
 // The per-project event log behind lossless resume. Every logged event gets the next seq of its
 // project and is stored with its payload before it is broadcast. The primary key (project_id, seq)
-// makes a seq unique whatever happens.
-//  - SQLite (one process): appending is one INSERT; the next seq comes from a per-project cache
-//    (the caller's lane serialises appends of one project in this process).
-//  - PostgreSQL (instances side by side): each append takes a per-project advisory lock in a
-//    transaction, reads the latest seq and inserts the next, so instances take turns.
+// makes a seq unique whatever happens. Each project's stream has an epoch (stream-state.ts).
+//
+// An append can run inside the caller's transaction (`trx`): the outbox. A change to a record and
+// its event then commit together, or neither does (src/outbox.ts).
+//  - SQLite (one process): appending is one INSERT; outside a transaction the next seq comes from
+//    a per-project cache (the caller's lane serialises appends of one project in this process).
+//  - PostgreSQL (instances side by side): each append takes a per-project advisory lock held to
+//    the end of its transaction, reads the latest seq and inserts the next: instances take turns,
+//    and seqs commit in order.
 import type { Knex } from 'knex'
 import { isDuplicateKey, isPostgres } from '../database'
+import { pruneEventLog, type RetentionOptions } from './event-log-pruning'
+import { ensureStream, restartStream } from './stream-state'
+
+export type { RetentionOptions } from './event-log-pruning'
 
 export interface LoggedEvent {
   seq: number
@@ -19,10 +27,15 @@ export interface LogState {
   latest: number
   /** Every seq up to this one has been pruned away. */
   pruned: number
+  /** The stream's name: a seq means something only within its epoch. */
+  epoch: string
 }
 
 export interface EventLog {
-  append(projectId: number, event: string, payload: unknown): Promise<number>
+  /** Appends one event; with `trx`, inside the caller's transaction (it commits with it). */
+  append(projectId: number, event: string, payload: unknown, trx?: Knex.Transaction): Promise<number>
+  /** A new stream for the project (a project created): old events go, a new epoch begins. */
+  restart(projectId: number, trx?: Knex.Transaction): Promise<void>
   state(projectId: number): Promise<LogState>
   /** Logged events with seq > afterSeq, oldest first, at most `limit`. */
   read(projectId: number, afterSeq: number, limit: number): Promise<LoggedEvent[]>
@@ -30,24 +43,26 @@ export interface EventLog {
   prune(now?: number): Promise<number>
 }
 
-export interface RetentionOptions {
-  retentionMs: number
-  maxPerProject: number
-}
+/** The advisory-lock key space of event log appends (any fixed number unlikely to clash). */
+const LOCK_SPACE = 0x76_69_62 // "vib"
 
 export class KnexEventLog implements EventLog {
+  /** SQLite only: project id -> latest seq this process appended (PostgreSQL reads under its lock). */
+  private readonly latestSeq = new Map<number, number>()
+
   constructor(
     private readonly db: Knex,
     private readonly retention: RetentionOptions
   ) {}
 
-  /** SQLite only: project id -> latest seq this process appended (PostgreSQL reads under its lock) */
-  private readonly latestSeq = new Map<number, number>()
-
-  async append(projectId: number, event: string, payload: unknown): Promise<number> {
+  async append(projectId: number, event: string, payload: unknown, trx?: Knex.Transaction): Promise<number> {
     const row = { project_id: projectId, event, payload: JSON.stringify(payload), created_at: new Date().toISOString() }
-    // PostgreSQL is where several instances write: they take turns per project under a lock.
-    if (isPostgres(this.db)) return this.appendLocked(projectId, row)
+    // In a transaction, or on PostgreSQL: read the latest seq where it is written, under the lock.
+    if (trx || isPostgres(this.db)) {
+      // The cache may hold a seq this transaction is about to take: read afresh next time.
+      this.latestSeq.delete(projectId)
+      return trx ? this.appendIn(trx, projectId, row) : this.db.transaction((own) => this.appendIn(own, projectId, row))
+    }
     for (let attempt = 1; ; attempt++) {
       const seq = (this.latestSeq.get(projectId) ?? (await this.state(projectId)).latest) + 1
       try {
@@ -56,31 +71,44 @@ export class KnexEventLog implements EventLog {
         return seq
       } catch (error) {
         this.latestSeq.delete(projectId)
-        // Another process wrote this seq (SQLite is meant for one process; this only retries).
+        // Another writer took this seq (a transaction's append, or another process): read again.
         if (!isDuplicateKey(error) || attempt >= 20) throw error
       }
     }
   }
 
-  private async appendLocked(projectId: number, row: Record<string, unknown>) {
-    return this.db.transaction(async (trx) => {
-      // Held until commit: appends to this project from every instance queue here.
-      await trx.raw('select pg_advisory_xact_lock(?, ?)', [LOCK_SPACE, projectId])
-      const stored = await trx('project_events').where({ project_id: projectId }).max({ seq: 'seq' }).first()
-      const pruning = await trx('project_log_state').where({ project_id: projectId }).first()
-      const next = Math.max(Number(stored?.seq ?? 0), Number(pruning?.pruned_seq ?? 0)) + 1
-      await trx('project_events').insert({ ...row, seq: next })
-      return next
-    })
+  private async appendIn(trx: Knex.Transaction, projectId: number, row: Record<string, unknown>) {
+    await this.lock(trx, projectId)
+    const { latest } = await this.stateIn(trx, projectId)
+    await trx('project_events').insert({ ...row, seq: latest + 1 })
+    return latest + 1
   }
 
-  async state(projectId: number): Promise<LogState> {
-    const [stored, pruning] = await Promise.all([
-      this.db('project_events').where({ project_id: projectId }).max({ seq: 'seq' }).first(),
-      this.db('project_log_state').where({ project_id: projectId }).first()
+  async restart(projectId: number, trx?: Knex.Transaction): Promise<void> {
+    this.latestSeq.delete(projectId)
+    const run = async (db: Knex.Transaction) => {
+      await this.lock(db, projectId)
+      await restartStream(db, projectId)
+    }
+    await (trx ? run(trx) : this.db.transaction(run))
+    this.latestSeq.delete(projectId)
+  }
+
+  /** PostgreSQL: appends to one project, from every instance, queue here until commit. */
+  private async lock(trx: Knex.Transaction, projectId: number) {
+    if (isPostgres(this.db)) await trx.raw('select pg_advisory_xact_lock(?, ?)', [LOCK_SPACE, projectId])
+  }
+
+  state(projectId: number): Promise<LogState> {
+    return this.stateIn(this.db, projectId)
+  }
+
+  private async stateIn(db: Knex, projectId: number): Promise<LogState> {
+    const [stored, stream] = await Promise.all([
+      db('project_events').where({ project_id: projectId }).max({ seq: 'seq' }).first(),
+      ensureStream(db, projectId)
     ])
-    const pruned = Number(pruning?.pruned_seq ?? 0)
-    return { latest: Math.max(Number(stored?.seq ?? 0), pruned), pruned }
+    return { latest: Math.max(Number(stored?.seq ?? 0), stream.pruned), pruned: stream.pruned, epoch: stream.epoch }
   }
 
   async read(projectId: number, afterSeq: number, limit: number): Promise<LoggedEvent[]> {
@@ -92,40 +120,7 @@ export class KnexEventLog implements EventLog {
     return rows.map((row) => ({ seq: Number(row.seq), event: row.event, payload: JSON.parse(row.payload) }))
   }
 
-  async prune(now = Date.now()): Promise<number> {
-    let deleted = 0
-    const cutoff = new Date(now - this.retention.retentionMs).toISOString()
-    // Seqs grow with time within a project: dropping "up to the newest expired seq" drops by age.
-    const expired = (await this.db('project_events')
-      .where('created_at', '<', cutoff)
-      .groupBy('project_id')
-      .select('project_id')
-      .max({ seq: 'seq' })) as { project_id: number; seq: number }[]
-    for (const row of expired) deleted += await this.dropThrough(Number(row.project_id), Number(row.seq))
-
-    const overCap = (await this.db('project_events')
-      .groupBy('project_id')
-      .select('project_id')
-      .max({ latest: 'seq' })
-      .count({ kept: '*' })
-      .havingRaw('count(*) > ?', [this.retention.maxPerProject])) as { project_id: number; latest: number }[]
-    for (const row of overCap) {
-      deleted += await this.dropThrough(Number(row.project_id), Number(row.latest) - this.retention.maxPerProject)
-    }
-    return deleted
-  }
-
-  private async dropThrough(projectId: number, seq: number) {
-    return this.db.transaction(async (trx) => {
-      const deleted = await trx('project_events').where({ project_id: projectId }).andWhere('seq', '<=', seq).delete()
-      const state = await trx('project_log_state').where({ project_id: projectId }).first()
-      if (!state) await trx('project_log_state').insert({ project_id: projectId, pruned_seq: seq })
-      else if (Number(state.pruned_seq) < seq)
-        await trx('project_log_state').where({ project_id: projectId }).update({ pruned_seq: seq })
-      return deleted
-    })
+  prune(now = Date.now()): Promise<number> {
+    return pruneEventLog(this.db, this.retention, now)
   }
 }
-
-/** The advisory-lock key space of event log appends (any fixed number unlikely to clash). */
-const LOCK_SPACE = 0x76_69_62 // "vib"

@@ -11,6 +11,8 @@
 export interface SubscriptionRequest {
   project_id: number | string
   since?: number
+  /** The epoch the `since` belongs to (from an ack or `stream_position`); another one resets. */
+  epoch?: string
 }
 
 /** Ack of `subscribe` / `unsubscribe` (or, without an ack callback, the `<event>_result` event). */
@@ -26,6 +28,8 @@ export interface SubscriptionOk {
   was_subscribed?: boolean
   /** After subscribe: the project's latest seq when the subscription took effect. */
   seq?: number
+  /** After subscribe: the epoch of the project's stream; send it back with `since` to resume. */
+  epoch?: string
   /**
    * After subscribe with `since`: true when every event after `since` was replayed; false when
    * `since` is older than the retained log (or newer than the latest seq): refetch state over REST.
@@ -56,8 +60,20 @@ export const CONTROL_EVENTS = {
   heartbeat: 'heartbeat',
   subscriptionRevoked: 'subscription_revoked',
   authExpiring: 'auth_expiring',
-  authExpired: 'auth_expired'
+  authExpired: 'auth_expired',
+  streamPosition: 'stream_position'
 } as const
+
+/**
+ * `stream_position` (to a project room, every POSITION_INTERVAL_MS and after the cluster's Redis
+ * comes back): where the project's stream stands. A client whose last seq is lower, or whose epoch
+ * differs, missed something: subscribe again with `since` (and `epoch`).
+ */
+export interface StreamPositionEvent {
+  project_id: number
+  seq: number
+  epoch: string
+}
 
 /** `auth_expiring`: the socket's token expires at `expires_at`; send a fresh one in-band to keep its rooms. */
 export interface AuthExpiringEvent {

@@ -39,6 +39,8 @@ export interface HeartbeatOptions {
 export class Heartbeat {
   private timer?: NodeJS.Timeout
   private beating = false
+  /** The last beat built: its cluster count is what the metrics report between beats. */
+  last?: HeartbeatEvent
 
   constructor(private readonly options: HeartbeatOptions) {}
 
@@ -63,6 +65,7 @@ export class Heartbeat {
     this.beating = true
     try {
       const event = await this.options.build()
+      this.last = event
       if (this.timer) this.options.send(event)
     } catch (error) {
       this.options.onError?.(error)

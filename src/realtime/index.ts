@@ -44,6 +44,8 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
   }
   const allowRequest: ServerOptions['allowRequest'] = (request, done) => {
     const { origin, host } = request.headers
+    const refused = options.refuseConnections?.()
+    if (refused) return done(refused, false)
     const allowed = options.allowOrigin(origin) && (options.allowHost?.(host) ?? true)
     done(allowed ? null : 'Origin or Host not allowed', allowed)
   }
@@ -64,6 +66,7 @@ export const realtime = (options: RealtimeOptions) => (app: Application) => {
         await next()
         rt.heartbeat.start()
         rt.streams.startPruning()
+        rt.positioning?.start()
       }
     ],
     teardown: [

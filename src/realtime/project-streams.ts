@@ -6,15 +6,17 @@
 // on the wire in the same order, and a resuming subscriber's replay is not overtaken by a live
 // event of the same project published on this instance.
 import { GeneralError } from '@feathersjs/errors'
+import type { Knex } from 'knex'
 import type { Socket } from 'socket.io'
 import type { EventLog } from './event-log'
 import { LIVE_ONLY_EVENTS, type Sequenced, type SubscriptionOk } from './events'
 import { KeyedQueue } from './keyed-queue'
+import type { RealtimeObserver } from './observer'
 import { planRecovery } from './recovery'
 import { projectRoom } from './rooms'
 
 /** What joining a room (and replaying after `since`) reports back for the ack. */
-export type JoinResult = Pick<SubscriptionOk, 'seq' | 'recovered' | 'replayed'>
+export type JoinResult = Pick<SubscriptionOk, 'seq' | 'epoch' | 'recovered' | 'replayed'>
 
 /** Sends one event to every socket in a room (one encode; every instance behind the adapter). */
 export type RoomBroadcast = (room: string, eventName: string, payload: unknown) => void
@@ -26,6 +28,8 @@ export interface ProjectStreamsOptions {
   /** How often the event log is pruned (retention and cap live in the log). */
   pruneIntervalMs?: number
   log?: (message: string) => void
+  /** Hears each event handed to the adapter, and how long after it was published (metrics). */
+  observer?: RealtimeObserver
 }
 
 const REPLAY_PAGE = 500
@@ -34,6 +38,8 @@ export class ProjectStreams {
   /** Project id -> the tail of its lane of appends, sends and replays. */
   private readonly lanes = new KeyedQueue<number>()
   private pruneTimer?: NodeJS.Timeout
+  /** Payloads the outbox logged, with their seq, until the dispatcher sends them. */
+  private readonly logged = new WeakMap<object, { projectId: number; seq: number }>()
 
   constructor(private readonly options: ProjectStreamsOptions) {}
 
@@ -48,21 +54,58 @@ export class ProjectStreams {
    */
   publish<T extends object>(projectId: number, eventName: string, payload: T): Promise<T & Partial<Sequenced>> {
     const room = projectRoom(projectId)
+    const started = performance.now()
     const log = this.options.eventLog
     if (!log) {
-      this.options.broadcast(room, eventName, payload)
+      this.send(room, eventName, payload, started)
       return Promise.resolve(payload)
     }
     return this.lanes.run(projectId, async (): Promise<T & Partial<Sequenced>> => {
       if (LIVE_ONLY_EVENTS.has(eventName)) {
-        this.options.broadcast(room, eventName, payload)
+        this.send(room, eventName, payload, started)
         return payload
       }
       const seq = await log.append(projectId, eventName, payload)
       const sequenced = { ...payload, seq }
-      this.options.broadcast(room, eventName, sequenced)
+      this.send(room, eventName, sequenced, started)
       return sequenced
     })
+  }
+
+  /**
+   * The outbox's append: in the transaction of the change (src/outbox.ts). The seq is remembered
+   * with the payload, so the dispatcher sends exactly this event with it once the change commits.
+   */
+  async appendInTransaction(projectId: number, eventName: string, payload: object, trx: Knex.Transaction) {
+    const seq = await this.options.eventLog!.append(projectId, eventName, payload, trx)
+    this.logged.set(payload, { projectId, seq })
+    return seq
+  }
+
+  /** The seq the outbox gave this payload for this project, if it did (taken once). */
+  takeLogged(payload: object, projectId: number): number | undefined {
+    const entry = this.logged.get(payload)
+    if (!entry || entry.projectId !== projectId) return undefined
+    this.logged.delete(payload)
+    return entry.seq
+  }
+
+  /**
+   * Broadcasts an event the outbox already logged (with its seq) in the transaction of its change
+   * (src/outbox.ts): through the project's lane, so it keeps its place among the others.
+   */
+  sendLogged<T extends Sequenced>(projectId: number, eventName: string, payload: T): Promise<T> {
+    const started = performance.now()
+    return this.lanes.run(projectId, async () => {
+      this.send(projectRoom(projectId), eventName, payload, started)
+      return payload
+    })
+  }
+
+  /** Hands an event to the adapter; the observer hears how long since it was published. */
+  private send(room: string, eventName: string, payload: unknown, publishedAt: number) {
+    this.options.broadcast(room, eventName, payload)
+    this.options.observer?.published?.(eventName, room, performance.now() - publishedAt)
   }
 
   /**
@@ -72,7 +115,7 @@ export class ProjectStreams {
    * another instance publishes meanwhile is not lost either (it may arrive twice - the typed client
    * drops duplicates by seq).
    */
-  join(socket: Socket, projectId: number, since: number | undefined): Promise<JoinResult> {
+  join(socket: Socket, projectId: number, since: number | undefined, epoch?: string): Promise<JoinResult> {
     const log = this.options.eventLog
     return this.lanes.run(projectId, async () => {
       // The access check was asynchronous: a socket that left meanwhile must not re-enter a room
@@ -80,11 +123,12 @@ export class ProjectStreams {
       if (!socket.connected) throw new GeneralError('The socket disconnected before the subscription completed')
       socket.join(projectRoom(projectId))
       if (!log) return {}
-      const plan = planRecovery(since, await log.state(projectId))
-      if (plan.kind === 'fresh') return { seq: plan.latest }
-      if (plan.kind === 'reset') return { seq: plan.latest, recovered: false, replayed: 0 }
+      const state = await log.state(projectId)
+      const plan = planRecovery(since, epoch, state)
+      if (plan.kind === 'fresh') return { seq: plan.latest, epoch: state.epoch }
+      if (plan.kind === 'reset') return { seq: plan.latest, epoch: state.epoch, recovered: false, replayed: 0 }
       const replayed = await this.replay(socket, projectId, plan.since, plan.latest)
-      return { seq: plan.latest, recovered: true, replayed }
+      return { seq: plan.latest, epoch: state.epoch, recovered: true, replayed }
     })
   }
 

@@ -12,10 +12,14 @@ import type { EventLog } from './event-log'
 import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
 import { CONTROL_EVENTS } from './events'
 import { Heartbeat, heartbeatPayload } from './heartbeat'
+import { Positioning } from './positioning'
 import { ProjectStreams } from './project-streams'
 import { Revocations } from './revocations'
 import { RoomChannel, RoomTarget, projectIdOfRoom, projectRoom } from './rooms'
 import { Subscriptions, type AuthorizeSubscription } from './subscriptions'
+import { SlowConsumers, type SlowConsumerLimits } from './slow-consumers'
+import { joinWithCatchUp } from './catch-up'
+import type { RealtimeObserver } from './observer'
 
 export interface RealtimeOptions {
   heartbeatIntervalMs: number
@@ -35,12 +39,20 @@ export interface RealtimeOptions {
   eventLog?: EventLog
   /** How often the event log is pruned (retention and cap live in the log). */
   pruneIntervalMs?: number
+  /** How often each project room hears its stream's position (positioning.ts); default 10 s. */
+  positionIntervalMs?: number
   instanceId?: string
   redisUrl?: string
   redisPrefix?: string
   /** Extra socket.io server options. */
   socketOptions?: Partial<ServerOptions>
   log?: (message: string) => void
+  /** Per-socket bounds on what the server holds for a client that does not read (slow-consumers.ts). */
+  slowConsumers?: SlowConsumerLimits
+  /** Hears what happens, for metrics and logs (observer.ts, src/observability). */
+  observer?: RealtimeObserver
+  /** While it gives a reason, new sockets are refused at the engine.io handshake (drain, src/observability). */
+  refuseConnections?: () => string | undefined
 }
 
 type RedisClient = ReturnType<typeof createClient>
@@ -53,10 +65,14 @@ export class Realtime {
   readonly heartbeat: Heartbeat
   /** Server-decided leaves: removed members, deleted projects, expired logins. */
   readonly revocations: Revocations
+  /** Cuts sockets whose unread data passes the limits; paces their replays. */
+  readonly slowConsumers: SlowConsumers
   readonly instance: string
   private readonly cluster: ClusterCounter
   private readonly startedAt = Date.now()
   private redis?: { pub: RedisClient; sub: RedisClient }
+  /** Tells rooms where their streams stand (with an event log only). */
+  readonly positioning?: Positioning
 
   constructor(private readonly options: RealtimeOptions) {
     this.instance = options.instanceId ?? `${os.hostname()}:${process.pid}`
@@ -64,11 +80,26 @@ export class Realtime {
       eventLog: options.eventLog,
       broadcast: (room, eventName, payload) => this.io?.to(room).emit(eventName, payload),
       pruneIntervalMs: options.pruneIntervalMs,
-      log: options.log
+      log: options.log,
+      observer: options.observer
     })
-    this.subscriptions = new Subscriptions(options.authorizeSubscription, (socket, projectId, since) =>
-      this.streams.join(socket, projectId, since)
+    this.slowConsumers = new SlowConsumers(options.slowConsumers ?? { maxBytes: 0, maxMs: 0 }, options.log)
+    // A resume's replay is paced by its socket's buffer, so it does not cut its own reader.
+    const join = joinWithCatchUp(
+      (socket, projectId, since, epoch) => this.streams.join(socket, projectId, since, epoch),
+      options.eventLog,
+      (socket) => this.slowConsumers.pace(socket)
     )
+    this.subscriptions = new Subscriptions(options.authorizeSubscription, join, options.observer)
+    if (options.eventLog) {
+      this.positioning = new Positioning({
+        intervalMs: options.positionIntervalMs ?? 10_000,
+        eventLog: options.eventLog,
+        rooms: () => this.tracker.projectRooms,
+        emitLocal: (room, payload) => this.io?.local.to(room).emit(CONTROL_EVENTS.streamPosition, payload),
+        log: options.log
+      })
+    }
     this.cluster = new ClusterCounter(
       () => this.localSnapshot(),
       () => Boolean(this.redis?.pub.isReady && this.redis?.sub.isReady)
@@ -103,13 +134,19 @@ export class Realtime {
     return this.streams.publish(projectId, type, event)
   }
 
-  /** Where the room dispatcher sends a service event: project rooms are logged, others are not. */
+  /**
+   * Where the room dispatcher sends a service event. Project rooms: an event the outbox logged with
+   * its change goes out with that seq; any other is logged now. Other rooms are not logged.
+   */
   sendToRoom(target: RoomTarget, eventName: string, payload: object) {
     const projectId = projectIdOfRoom(target.room)
+    const seq = projectId === null ? undefined : this.streams.takeLogged(payload, projectId)
     const sent =
       projectId === null
         ? Promise.resolve(this.io?.to(target.room).emit(eventName, payload))
-        : this.streams.publish(projectId, eventName, payload)
+        : seq !== undefined
+          ? this.streams.sendLogged(projectId, eventName, { ...payload, seq })
+          : this.streams.publish(projectId, eventName, payload)
     sent
       .then(() => target.closeAfterSend && projectId !== null && this.revocations.closeRoom(projectId))
       .catch((error) => this.options.log?.(`'${eventName}' to ${target.room} failed: ${String(error)}`))
@@ -124,6 +161,11 @@ export class Realtime {
       if (size > 0) rooms[String(projectIdOfRoom(room))] = size
     }
     return { instance: this.instance, connections: this.tracker.count, rooms }
+  }
+
+  /** Whether both Redis connections are up (REDIS_URL); false before connecting and without Redis. */
+  get redisReady(): boolean {
+    return Boolean(this.redis?.pub.isReady && this.redis?.sub.isReady)
   }
 
   clusterSnapshot(): Promise<ClusterSnapshot> {
@@ -150,7 +192,9 @@ export class Realtime {
     this.io = io
     if (this.redis) {
       const { pub, sub } = this.redis
-      io.adapter(createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: COUNT_BUDGET_MS }))
+      io.adapter(
+        createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: COUNT_BUDGET_MS })
+      )
     }
     this.cluster.answerRequests(io, Boolean(this.redis))
     this.revocations.bind(io, Boolean(this.redis))
@@ -164,6 +208,7 @@ export class Realtime {
 
     io.on('connection', (socket) => {
       this.options.onConnection?.(socket)
+      this.slowConsumers.watch(socket)
       this.tracker.connected(socket)
       socket.on('disconnect', () => this.tracker.disconnected(socket))
       this.subscriptions.listen(socket)
@@ -179,7 +224,20 @@ export class Realtime {
     if (!this.options.redisUrl || this.redis) return
     const pub = createClient({ url: this.options.redisUrl })
     const sub = pub.duplicate()
-    for (const client of [pub, sub]) client.on('error', (error) => this.options.log?.(`redis: ${String(error)}`))
+    // After an outage, broadcasts of other instances may have been lost meanwhile: as soon as both
+    // connections are back, every room hears where its stream stands (positioning.ts).
+    let outage = false
+    for (const client of [pub, sub]) {
+      client.on('error', (error) => {
+        outage = true
+        this.options.log?.(`redis: ${String(error)}`)
+      })
+      client.on('ready', () => {
+        if (!outage || !pub.isReady || !sub.isReady) return
+        outage = false
+        void this.positioning?.announce()
+      })
+    }
     await Promise.all([pub.connect(), sub.connect()])
     this.redis = { pub, sub }
   }
@@ -192,7 +250,9 @@ export class Realtime {
    */
   async close() {
     this.heartbeat.stop()
+    this.slowConsumers.stop()
     this.streams.stopPruning()
+    this.positioning?.stop()
     const io = this.io
     if (io) {
       // WebSocket connections and pending long-polling requests alike.

@@ -2,12 +2,14 @@
 //  - raw socket.io: `socket.emit('subscribe', { project_id }, ack)` (and 'unsubscribe');
 //  - the Feathers client: `client.service('subscriptions').create({ project_id })` / `.remove(id)`.
 // Any payload is answered: malformed ones with a clear error ack, never a thrown exception.
-import { BadRequest, FeathersError, GeneralError } from '@feathersjs/errors'
+import { BadRequest, GeneralError } from '@feathersjs/errors'
 import type { Socket } from 'socket.io'
 import { parseId } from '../ids'
+import { isPublic } from '../public-errors'
 import type { ErrorAck, ErrorPayload, SubscriptionOk } from './events'
 import { CONTROL_EVENTS } from './events'
 import type { JoinResult } from './project-streams'
+import type { RealtimeObserver } from './observer'
 import { projectIdOfRoom, projectRoom } from './rooms'
 
 const EXAMPLE = '{"project_id": 1}'
@@ -35,10 +37,9 @@ export function parseProjectId(payload: unknown, event = 'subscribe'): number {
   return id
 }
 
-/** Feathers error JSON for an ack; unexpected errors become a 500 without internals. */
+/** Feathers error JSON for an ack; unexpected and database errors become a 500 without internals. */
 export function errorPayload(error: unknown): ErrorPayload {
-  const feathersError =
-    error instanceof FeathersError ? error : new GeneralError('Internal error while handling the request')
+  const feathersError = isPublic(error) ? error : new GeneralError('Internal error while handling the request')
   const { name, code, message, data } = feathersError.toJSON()
   return data === undefined ? { name, code, message } : { name, code, message, data }
 }
@@ -55,23 +56,53 @@ export function parseSince(payload: unknown): number | undefined {
   return since
 }
 
+/** `epoch` of a subscribe payload: absent, or the stream name an ack or `stream_position` gave. */
+export function parseEpoch(payload: unknown): string | undefined {
+  const epoch = (payload as { epoch?: unknown }).epoch
+  if (epoch === undefined || epoch === null) return undefined
+  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > 64) {
+    throw new BadRequest(`epoch must be the string an ack or stream_position carried, got ${describe(epoch)}`)
+  }
+  return epoch
+}
+
 /** Rejects (NotFound, Forbidden, …) when this socket may not join this project's room. */
 export type AuthorizeSubscription = (socket: Socket, projectId: number) => Promise<void>
 
 /** Puts the socket in the project's room, replaying logged events after `since` first. */
-export type JoinProject = (socket: Socket, projectId: number, since: number | undefined) => Promise<JoinResult>
+export type JoinProject = (
+  socket: Socket,
+  projectId: number,
+  since: number | undefined,
+  epoch: string | undefined
+) => Promise<JoinResult>
 
 export class Subscriptions {
   constructor(
     private readonly authorize: AuthorizeSubscription,
-    private readonly join: JoinProject
+    private readonly join: JoinProject,
+    private readonly observer?: RealtimeObserver
   ) {}
 
-  async subscribe(socket: Socket, payload: unknown): Promise<SubscriptionOk> {
+  /** Joins a project's room (both doors); the observer hears the ack or the error. */
+  subscribe(socket: Socket, payload: unknown): Promise<SubscriptionOk> {
+    const answered = this.authorizeAndJoin(socket, payload)
+    const observer = this.observer
+    if (observer?.subscribed) {
+      answered.then(
+        (ack) => observer.subscribed?.(socket, ack),
+        (error) => observer.subscribed?.(socket, { ok: false, error })
+      )
+    }
+    return answered
+  }
+
+  private async authorizeAndJoin(socket: Socket, payload: unknown): Promise<SubscriptionOk> {
     const projectId = parseProjectId(payload, CONTROL_EVENTS.subscribe)
     const since = parseSince(payload)
+    const epoch = parseEpoch(payload)
     await this.authorize(socket, projectId)
-    const joined = await this.join(socket, projectId, since)
+    const joined = await this.join(socket, projectId, since, epoch)
     return { ok: true, project_id: projectId, room: projectRoom(projectId), subscribed: true, ...joined }
   }
 

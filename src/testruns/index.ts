@@ -48,7 +48,7 @@ const NOT_RUN = {
 }
 
 export class TestRunManager {
-  private readonly queue: BoundedJobQueue<TestRun>
+  readonly queue: BoundedJobQueue<TestRun>
 
   constructor(
     private readonly app: Application,
@@ -57,7 +57,7 @@ export class TestRunManager {
     this.queue = new BoundedJobQueue<TestRun>({
       concurrency: options.concurrency,
       run: (run, signal) => this.execute(run, signal),
-      onError: (run, error) => console.error(`[test-runs] run ${run.id} failed to settle:`, error)
+      onError: (run, error) => app.logger.error({ err: error, run_id: run.id }, 'test run failed to settle')
     })
   }
 
@@ -207,7 +207,9 @@ export const testRunner = (settings: ApplicationConfiguration) => (app: Applicat
     timeoutMs: settings.testRunTimeoutMs,
     outputMaxBytes: settings.testRunOutputMaxBytes,
     concurrency: settings.testRunConcurrency,
-    sandbox: sandboxChoice(settings.testSandbox, settings.auth === 'required')
+    sandbox: sandboxChoice(settings.testSandbox, settings.auth === 'required', (line) =>
+      app.logger.warn({ component: 'test-runs' }, line)
+    )
   })
   app.testRuns = manager
   runWithApp(app, manager)

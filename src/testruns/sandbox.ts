@@ -88,7 +88,7 @@ export function findBwrap(searchPath = process.env.PATH ?? ''): string | undefin
 export function sandboxChoice(
   setting: SandboxMode | undefined,
   authRequired: boolean,
-  log: (line: string) => void = console.warn
+  log: (line: string) => void
 ): SandboxChoice {
   const bwrap = setting === 'none' ? undefined : findBwrap()
   const resolved = resolveSandboxMode(setting, bwrap !== undefined, authRequired)

@@ -3,6 +3,7 @@
 import type { ApplicationConfiguration } from '../configuration'
 import type { Application, HookContext } from '../declarations'
 import { runWithApp } from '../jobs/lifecycle'
+import { afterCommit } from '../transactions'
 import type { Message } from '../services/messages/messages.schema'
 import { VibecodeJobs } from './jobs'
 import { selectProvider } from './providers'
@@ -30,13 +31,14 @@ export const vibecode = (settings: ApplicationConfiguration) => (app: Applicatio
     concurrency: settings.vibecodeConcurrency,
     queueMax: settings.vibecodeQueueMax,
     timeoutMs: settings.vibecodeTimeoutMs,
-    log: (message) => console.warn(`[vibecode] ${message}`)
+    log: (message) => app.logger.warn({ component: 'vibecode' }, message)
   })
   app.vibecode = jobs
 
   app.service('messages').hooks({
     before: { create: [() => jobs.assertCapacity()] },
-    after: { create: [(context: HookContext) => jobs.enqueue(context.result as Message)] }
+    // Once the message is committed: the job reads and patches it in transactions of its own.
+    after: { create: [(context: HookContext) => afterCommit(() => jobs.enqueue(context.result as Message))] }
   })
 
   runWithApp(app, jobs)

@@ -2,6 +2,8 @@
 // per process, at most `queueMax` waiting. A job moves its message pending -> streaming ->
 // completed | failed, stores patch, usage and error on it, and publishes token_usage (volatile,
 // throttled), then vibecode_response or vibecode_error to the project room.
+import { describeDbError } from '../database'
+import { retryUntilDone } from '../jobs/retry'
 import { NotFound, Unavailable } from '@feathersjs/errors'
 import type { Application } from '../declarations'
 import { BoundedJobQueue } from '../jobs/bounded-queue'
@@ -13,6 +15,8 @@ import { SYSTEM_PROMPT } from './prompt'
 import type { Provider } from './providers'
 import { VibecodeFailure } from './providers'
 
+/** How long a message's final state is retried while the database refuses it (then recovery at the next start). */
+const FINAL_STATE_BUDGET_MS = 5 * 60_000
 export interface JobOptions {
   concurrency: number
   queueMax: number
@@ -29,7 +33,7 @@ const SHUT_DOWN_BEFORE_ANSWERING = 'The server shut down before this message was
 const RESTARTED = 'The server restarted before this message was answered'
 
 export class VibecodeJobs {
-  private readonly queue: BoundedJobQueue<Message>
+  readonly queue: BoundedJobQueue<Message>
 
   constructor(
     private readonly app: Application,
@@ -40,7 +44,8 @@ export class VibecodeJobs {
       concurrency: options.concurrency,
       maxWaiting: options.queueMax,
       run: (message, signal) => this.run(message, signal),
-      onError: (message, error) => options.log?.(`vibecode job ${message.id} failed to settle: ${String(error)}`)
+      onError: (message, error) =>
+        options.log?.(`vibecode job ${message.id} failed to settle: ${describeDbError(error)}`)
     })
   }
 
@@ -61,7 +66,7 @@ export class VibecodeJobs {
       'The vibecode queue filled up while this message was stored; post it again'
     )
     this.fail(message, failure, 0).catch((error) =>
-      this.options.log?.(`vibecode message ${message.id} not failed: ${String(error)}`)
+      this.options.log?.(`vibecode message ${message.id} not failed: ${describeDbError(error)}`)
     )
   }
 
@@ -133,20 +138,31 @@ export class VibecodeJobs {
     } catch (error) {
       usage.cancel()
       if (error instanceof NotFound) return // the message was removed meanwhile
+      // Anything else (the database, a bug) is logged; the message says only that it happened.
+      if (!(error instanceof VibecodeFailure)) this.options.log?.(`message ${message.id}: ${describeDbError(error)}`)
       const failure =
-        error instanceof VibecodeFailure ? error : new VibecodeFailure('internal', `Unexpected error: ${String(error)}`)
-      await this.fail(message, failure, Date.now() - started)
+        error instanceof VibecodeFailure ? error : new VibecodeFailure('internal', 'Internal error while answering')
+      // The database may be what failed: the final state is written again until it goes through.
+      await this.fail(message, failure, Date.now() - started, FINAL_STATE_BUDGET_MS)
     } finally {
       clearTimeout(timer)
     }
   }
 
-  private async fail(message: Message, failure: VibecodeFailure, durationMs: number) {
-    await this.update(message.id, {
+  /** Ends a message failed; with a budget, the write is retried while the database refuses it. */
+  private async fail(message: Message, failure: VibecodeFailure, durationMs: number, budgetMs = 0) {
+    const fields: MessagePatch = {
       status: 'failed',
       error_code: failure.code,
       error_message: failure.message,
       duration_ms: durationMs
+    }
+    await retryUntilDone(() => this.update(message.id, fields), {
+      budgetMs,
+      onRetry: (error, attempt) =>
+        this.options.log?.(
+          `message ${message.id}: its final state was not stored (attempt ${attempt}): ${describeDbError(error)}`
+        )
     })
     await this.app.realtime.publish(message.project_id, 'vibecode_error', {
       session_id: message.session_id,

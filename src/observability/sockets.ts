@@ -1,0 +1,76 @@
+// The realtime side of metrics and logs: each socket's connect and disconnect (id, transport,
+// reason), subscribe outcomes and refusals, resumes, published events and their recipients, and
+// event log appends. Wired by app.ts into the realtime plugin (`observer`) and around the event log.
+import type { Server, Socket } from 'socket.io'
+import { FeathersError } from '@feathersjs/errors'
+import type { Application } from '../declarations'
+import type { EventLog } from '../realtime/event-log'
+import type { RealtimeObserver, SubscribeOutcome } from '../realtime/observer'
+import type { Metrics } from './metrics'
+
+/** The realtime plugin's observer: counts, durations and subscribe logs. */
+export function realtimeObserver(app: Application): RealtimeObserver {
+  return {
+    published(eventName, room, ms) {
+      const metrics = app.metrics
+      metrics.published.inc({ event: eventName })
+      // Recipients on this instance: the room's size in the adapter when the event went out.
+      const recipients = app.realtime.io?.of('/').adapter.rooms.get(room)?.size ?? 0
+      if (recipients > 0) metrics.deliveries.inc({ event: eventName }, recipients)
+      metrics.broadcastSeconds.observe(ms / 1000)
+    },
+    subscribed: (socket, outcome) => observeSubscribe(app, socket, outcome)
+  }
+}
+
+function observeSubscribe(app: Application, socket: Socket, outcome: SubscribeOutcome) {
+  const { metrics } = app
+  if (outcome.ok) {
+    metrics.subscribeRequests.inc({ outcome: 'ok' })
+    if (outcome.recovered === true) {
+      metrics.resumes.inc({ outcome: 'recovered' })
+      metrics.replayed.inc(outcome.replayed ?? 0)
+    } else if (outcome.recovered === false) metrics.resumes.inc({ outcome: 'reset' })
+    app.logger.debug({ socket_id: socket.id, project_id: outcome.project_id, seq: outcome.seq }, 'subscribed')
+    return
+  }
+  const error = outcome.error
+  const code = error instanceof FeathersError ? error.code : 500
+  metrics.subscribeRequests.inc({ outcome: String(code) })
+  const fields = { socket_id: socket.id, code, reason: error instanceof Error ? error.message : String(error) }
+  if (code >= 500) app.logger.error({ ...fields, err: error }, 'subscribe failed')
+  else app.logger.info(fields, 'subscribe refused')
+}
+
+/** Logs and counts every socket of this instance: connect (transport), upgrade, disconnect (reason). */
+export function observeSockets(app: Application, io: Server) {
+  io.on('connection', (socket) => {
+    const connectedAt = Date.now()
+    const transport = socket.conn.transport.name
+    app.metrics.connects.inc({ transport })
+    const log = app.logger.child({ socket_id: socket.id })
+    log.info({ transport, ip: socket.handshake.address }, 'socket connected')
+    socket.conn.once('upgrade', () => log.debug({ transport: socket.conn.transport.name }, 'socket upgraded'))
+    socket.once('disconnect', (reason) => {
+      app.metrics.disconnects.inc({ reason })
+      log.info(
+        { transport: socket.conn.transport.name, reason, duration_ms: Date.now() - connectedAt },
+        'socket disconnected'
+      )
+    })
+  })
+}
+
+/** Times every append of an event log (the outbox's, in a transaction, too): the same object, measured. */
+export function timedAppends<T extends EventLog>(log: T, metrics: Metrics): T {
+  const append = log.append.bind(log)
+  log.append = (async (...args: Parameters<EventLog['append']>) => {
+    const started = performance.now()
+    try {
+      return await append(...args)
+    } finally {
+      metrics.appendSeconds.observe((performance.now() - started) / 1000)
+    }
+  }) as T['append']
+  return log
+}
