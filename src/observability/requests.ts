@@ -37,7 +37,12 @@ export function requestLogger(ctx: unknown): Logger {
 function routeOf(app: Application, ctx: Ctx, paths: Map<unknown, string>): string {
   const path = ctx.path.replace(/\/+$/, '') || '/'
   if (OWN_ROUTES.has(path)) return path
-  const lookup = (ctx as Ctx & { lookup?: ReturnType<Application['lookup']> }).lookup ?? app.lookup(ctx.path)
+  let lookup = (ctx as Ctx & { lookup?: ReturnType<Application['lookup']> }).lookup
+  try {
+    lookup ??= app.lookup(ctx.path)
+  } catch {
+    // A path the router cannot walk is no route either (the request's answer is made already).
+  }
   if (!lookup) return 'unmatched'
   if (paths.size === 0) for (const [name, service] of Object.entries(app.services)) paths.set(service, name)
   const name = paths.get(lookup.service)
