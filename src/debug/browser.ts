@@ -1,45 +1,109 @@
-// The debug page's script, bundled for the browser by esbuild (see ./index.ts). It uses the real
-// typed client: connect, subscribe to a project, show heartbeats and room events with their seq.
+// The debug page's script, bundled for the browser by esbuild on first request (see ./index.ts).
+// It uses the real typed client: connects (with the token of the token form, if any, as getToken),
+// subscribes to a project, and feeds the panels - messages (messages.ts), test runs
+// (test-runs.ts), the heartbeat chart (heartbeat-chart.ts) and the raw event list (raw-events.ts).
 import { io } from 'socket.io-client'
 import { createClient } from '../client'
+import type { ConnectionState, RoomEvents } from '../client'
+import { $, clock, errorMessage } from './dom'
+import { HeartbeatChart } from './heartbeat-chart'
+import { MessageRows } from './messages'
+import { RawEvents } from './raw-events'
+import { TestRunPanel } from './test-runs'
+import { storedToken, tokenForm } from './token'
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
-
-const socket = io(window.location.origin, { transports: ['websocket', 'polling'] })
-const client = createClient(socket)
+tokenForm()
+const token = storedToken()
+// With a token the first handshake waits for it: createClient connects once getToken is set.
+const socket = io(window.location.origin, { transports: ['websocket', 'polling'], autoConnect: false })
+// Heartbeats are logged at debug level by the client: the chart shows them here.
+const logger = { debug: () => undefined, warn: (...args: unknown[]) => console.warn(...args) }
+const client = createClient(socket, token ? { logger, getToken: () => storedToken() ?? '' } : { logger })
+if (!token) socket.connect()
 ;(window as unknown as { vibecode: typeof client }).vibecode = client
 
-const state = $('state')
-client.rooms.onState((value) => (state.textContent = value))
-socket.on('connect', () => (state.textContent = 'connected'))
+const messages = new MessageRows($('messages'))
+const testRuns = new TestRunPanel($('test-runs'))
+const chart = new HeartbeatChart($('heartbeat-chart') as unknown as SVGSVGElement)
+const raw = new RawEvents($('events'), $('event-count'))
 
+// ---- connection ------------------------------------------------------------------------------
+const history: string[] = []
+function showState(state: ConnectionState, detail = '') {
+  const badge = $('state')
+  if (badge.textContent === state && !detail) return
+  badge.textContent = state
+  badge.className = `badge state-${state}`
+  if (state !== 'connected') chart.gap()
+  history.unshift(`${clock(new Date())} ${state}${detail ? `: ${detail}` : ''}`)
+  $('state-history').textContent = history.slice(0, 4).join(' · ')
+}
+client.rooms.onState((state) => showState(state))
+socket.on('connect_error', (error) => showState('disconnected', error.message))
+
+let beats = 0
 client.rooms.onHeartbeat((beat) => {
+  chart.add(beat.connections)
   $('heartbeat-count').textContent = String(beat.connections)
-  $('heartbeat-time').textContent = beat.timestamp
-  $('heartbeat-instance').textContent = `${beat.instance} (${beat.instances} instance(s))`
+  $('heartbeat-beats').textContent = String(++beats)
+  $('heartbeat-time').textContent = clock(beat.timestamp)
+  $('heartbeat-instance').textContent =
+    `${beat.instance} (${beat.instances} instance${beat.instances === 1 ? '' : 's'})`
 })
 
-function show(event: string, payload: unknown) {
-  const item = document.createElement('li')
-  item.dataset.event = event
-  const { seq: number } = (payload ?? {}) as { seq?: unknown }
-  if (typeof number === 'number') item.dataset.seq = String(number)
-  const seq = typeof number === 'number' ? `#${number}` : '(live-only)'
-  item.textContent = `${seq} ${event} ${JSON.stringify(payload)}`
-  $('events').prepend(item)
+// ---- a project's events ----------------------------------------------------------------------
+type Handlers = { [K in keyof RoomEvents]?: (payload: RoomEvents[K]) => void }
+const handlers: Handlers = {
+  'messages created': (message) => messages.upsert(message),
+  'messages patched': (message) => messages.upsert(message),
+  token_usage: (event) => messages.tokenUsage(event),
+  vibecode_response: (event) => messages.response(event),
+  vibecode_error: (event) => messages.failure(event),
+  'test-runs created': (run) => testRuns.upsert(run),
+  'test-runs patched': (run) => testRuns.upsert(run),
+  test_started: (event) => testRuns.started(event),
+  test_output: (event) => testRuns.output(event),
+  test_result: (event) => testRuns.result(event),
+  test_completed: (event) => testRuns.completed(event)
+}
+
+function onEvent(event: string, payload: unknown) {
+  raw.add(event, payload)
+  const handler = handlers[event as keyof RoomEvents] as ((payload: unknown) => void) | undefined
+  try {
+    handler?.(payload)
+  } catch (error) {
+    console.error(`debug page: ${event} not shown`, error)
+  }
+}
+
+/** What happened before the page came: the latest messages and runs, over the socket. */
+async function loadHistory(projectId: number) {
+  const [recentMessages, recentRuns] = await Promise.all([
+    client.service('messages').find({ query: { project_id: projectId, $sort: { id: -1 }, $limit: 20 } }),
+    client.service('test-runs').find({ query: { project_id: projectId, $sort: { id: -1 }, $limit: 5 } })
+  ])
+  for (const message of [...recentMessages.data].reverse()) messages.upsert(message)
+  for (const run of [...recentRuns.data].reverse()) testRuns.upsert(run)
 }
 
 async function subscribe(projectId: number) {
   const status = $('subscription')
+  messages.clear()
+  testRuns.clear()
   try {
     const ack = await client.rooms.subscribe(projectId, {
-      onEvent: show,
-      onReset: () => (status.textContent = `project ${projectId}: history lost, refetch state`),
+      onEvent,
+      onReset: () => {
+        status.textContent = `project ${projectId}: history lost, reloading`
+        void loadHistory(projectId)
+      },
       onError: (error) => (status.textContent = `project ${projectId}: ${error.message}`)
     })
     status.textContent = `subscribed to project ${ack.project_id} (room ${ack.room}, seq ${ack.seq})`
+    await loadHistory(projectId).catch((error) => console.warn('debug page: history not loaded', error))
   } catch (error) {
-    status.textContent = `subscribe failed: ${error instanceof Error ? error.message : String(error)}`
+    status.textContent = `subscribe failed: ${errorMessage(error)}`
   }
 }
 

@@ -1,5 +1,6 @@
-// GET /debug: a page to watch the server live (heartbeats with the count, a project's room events
-// with their seq) through the real typed client, bundled for the browser by esbuild on first use.
+// GET /debug: a page to watch a project live, for people (messages with their token meters and
+// diffs, test runs, the connection and its heartbeats, the raw events) through the real typed
+// client: browser.ts and the modules beside it, bundled for the browser by esbuild on first use.
 import path from 'path'
 import type { Application } from '../declarations'
 import { debugPage } from './page'

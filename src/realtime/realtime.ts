@@ -261,8 +261,14 @@ export class Realtime {
       await io.of('/').adapter.close()
     }
     if (this.redis) {
-      await Promise.all([this.redis.pub.quit(), this.redis.sub.quit()]).catch(() => undefined)
+      // QUIT waits for Redis; with Redis away, shutdown must not wait for it: drop the connections.
+      const { pub, sub } = this.redis
       this.redis = undefined
+      const quit = Promise.all([pub.quit(), sub.quit()]).catch(() => undefined)
+      const away = new Promise((resolve) => setTimeout(resolve, 2000).unref())
+      if ((await Promise.race([quit.then(() => 'quit'), away])) !== 'quit') {
+        await Promise.all([pub.disconnect(), sub.disconnect()]).catch(() => undefined)
+      }
     }
   }
 }

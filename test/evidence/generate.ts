@@ -9,6 +9,7 @@ import type { Socket } from 'socket.io-client'
 import { createClient } from '../../src/client'
 import { connected, sleep, startTestServer, until, waitForEvent } from '../helpers'
 import type { TestServer } from '../helpers'
+import { launchChromium } from '../browser/chromium'
 
 const OUT = path.join(__dirname, '..', '..', 'evidence', 'phase-002')
 
@@ -225,6 +226,53 @@ async function main() {
     const count = (await server.http.get(`/sessions/${session.id}/messages`)).data.total
     assert.strictEqual(count, 0)
     return [`${payloads.length} bad payloads -> ${payloads.length} error acks`, 'the same socket then subscribed fine', 'bad REST bodies -> 400/404, no message stored']
+  })
+
+  await scenario('debug-page', 'The debug page for people (GET /debug) in headless Chromium after two messages and a test run: rows updated in place with their token meters, the patches as coloured diffs, the test-run panel, the heartbeat chart; screenshot debug-page.png.', async (t, server) => {
+    const project = (await t.http(server, 'post', '/projects', { name: 'Todo app' })).data
+    const command = ['node', '--test', '--test-reporter=tap', 'passing.test.js', 'failing.test.js']
+    await t.http(server, 'patch', `/projects/${project.id}`, { test_command: command })
+    fs.cpSync(path.join(__dirname, '..', 'fixtures', 'suite'), server.app.testRuns.workspaceOf(project.id), { recursive: true })
+    const browser = await launchChromium()
+    try {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 900 } })
+      const errors: string[] = []
+      page.on('pageerror', (error) => errors.push(String(error)))
+      await page.goto(`${server.url}/debug?project=${project.id}`)
+      t.log('browser', `opened /debug?project=${project.id}`)
+      await page.waitForFunction(() => document.getElementById('subscription')?.textContent?.startsWith('subscribed'))
+      // A second viewer for a while: the heartbeat chart goes 1 -> 2 -> 1.
+      const other = await browser.newPage()
+      await other.goto(`${server.url}/debug?project=${project.id}`)
+      await sleep(1200)
+      await other.close()
+      const session = (await t.http(server, 'post', `/projects/${project.id}/sessions`)).data
+      const ids: number[] = []
+      for (const prompt of ['Add a dark mode toggle to the settings page', 'Fix the login redirect loop']) {
+        ids.push((await t.http(server, 'post', `/sessions/${session.session_id}/messages`, { prompt })).data.id)
+      }
+      for (const id of ids) await page.waitForSelector(`tr.message[data-message-id="${id}"][data-status="completed"]`, { timeout: 20_000 })
+      const run = (await t.http(server, 'post', `/projects/${project.id}/test-runs`)).data
+      await page.waitForSelector(`.test-run[data-run-id="${run.id}"] .totals[data-status]`, { timeout: 20_000 })
+      await sleep(600)
+      const usage = (await t.http(server, 'get', `/messages/${ids[1]}`)).data.token_usage
+      const shown = await page.getAttribute(`tr.message[data-message-id="${ids[1]}"] .tokens`, 'data-total')
+      assert.strictEqual(shown, String(usage.total_tokens))
+      const finished = (await t.http(server, 'get', `/test-runs/${run.id}`)).data
+      const cases = await page.$$eval(`.test-run[data-run-id="${run.id}"] .test-case`, (items) => items.length)
+      const addLines = await page.$$eval('pre.diff .diff-add', (lines) => lines.length)
+      await page.screenshot({ path: path.join(OUT, 'debug-page.png'), fullPage: true })
+      t.log('browser', 'screenshot debug-page.png')
+      assert.deepStrictEqual(errors, [])
+      return [
+        `both message rows completed; the second shows ${shown} tokens, the stored token_usage.total_tokens`,
+        `${addLines} added lines rendered as + lines in the two diffs`,
+        `test run ${run.id} ${finished.status}: ${cases} test cases listed as they arrived, totals ${finished.passed} passed, ${finished.failed} failed, ${finished.skipped} skipped`,
+        'screenshot: [debug-page.png](debug-page.png)'
+      ]
+    } finally {
+      await browser.close()
+    }
   })
 
   const summary = [
