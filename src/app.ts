@@ -41,6 +41,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.configure(
     realtime({
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      slowConsumers: { maxBytes: settings.slowConsumerMaxBytes, maxMs: settings.slowConsumerMaxMs },
       allowOrigin: (origin) => originAllowed(origin, settings.origins),
       // AUTH=off: a DNS-rebinding page (same origin, foreign Host) must not reach the sockets either.
       allowHost: settings.auth === 'off' ? (host) => hostAllowed(host, settings.origins) : undefined,

@@ -24,6 +24,10 @@ export const configurationSchema = Type.Object(
     origins: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     database: Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' }),
     heartbeatIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    // Slow consumers (src/realtime/slow-consumers.ts): what the server may hold for one socket that
+    // does not read, in bytes and in age, before it cuts the connection (0 turns that bound off).
+    slowConsumerMaxBytes: Type.Integer({ minimum: 0 }),
+    slowConsumerMaxMs: Type.Integer({ minimum: 0 }),
     // The event log behind resume: how long events are kept, how many per project at most,
     // how often the pruning runs.
     eventRetentionMs: Type.Integer({ minimum: 1000 }),
@@ -136,6 +140,8 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
   const integers = [
     'port',
     'heartbeatIntervalMs',
+    'slowConsumerMaxBytes',
+    'slowConsumerMaxMs',
     'eventRetentionMs',
     'eventLogMaxPerProject',
     'eventLogPruneIntervalMs',
