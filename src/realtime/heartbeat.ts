@@ -1,6 +1,7 @@
 // A timer that sends `heartbeat` to every socket of this instance. Started by the app's setup hook,
 // stopped by its teardown hook; unref'd so it never keeps a process alive on its own.
 import type { HeartbeatEvent } from './events'
+import { PeriodicTask } from './periodic'
 
 export interface HeartbeatFigures {
   /** Sockets and instances: the cluster's when clustered, else this instance's. */
@@ -37,40 +38,35 @@ export interface HeartbeatOptions {
 }
 
 export class Heartbeat {
-  private timer?: NodeJS.Timeout
-  private beating = false
+  private readonly periodic: PeriodicTask
   /** The last beat built: its cluster count is what the metrics report between beats. */
   last?: HeartbeatEvent
 
-  constructor(private readonly options: HeartbeatOptions) {}
+  constructor(private readonly options: HeartbeatOptions) {
+    this.periodic = new PeriodicTask(options.intervalMs, () => this.send(), options.onError)
+  }
 
   get running() {
-    return this.timer !== undefined
+    return this.periodic.running
   }
 
   start() {
-    if (this.timer) return
-    this.timer = setInterval(() => void this.beat(), this.options.intervalMs)
-    this.timer.unref()
+    this.periodic.start()
   }
 
   stop() {
-    clearInterval(this.timer)
-    this.timer = undefined
+    this.periodic.stop()
   }
 
   /** One beat; a beat still waiting for a cluster count is not overlapped by the next one. */
-  async beat() {
-    if (this.beating) return
-    this.beating = true
-    try {
-      const event = await this.options.build()
-      this.last = event
-      if (this.timer) this.options.send(event)
-    } catch (error) {
-      this.options.onError?.(error)
-    } finally {
-      this.beating = false
-    }
+  beat() {
+    return this.periodic.runOnce()
+  }
+
+  private async send() {
+    const event = await this.options.build()
+    this.last = event
+    // Stopped while building: a beat after shutdown would go to closing sockets.
+    if (this.running) this.options.send(event)
   }
 }

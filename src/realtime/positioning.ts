@@ -5,6 +5,7 @@
 // adapter, a broadcast lost between instances) and resubscribes with `since`: no hole stays.
 import type { EventLog } from './event-log'
 import type { StreamPositionEvent } from './events'
+import { PeriodicTask } from './periodic'
 import { projectIdOfRoom } from './rooms'
 
 export interface PositioningOptions {
@@ -18,37 +19,35 @@ export interface PositioningOptions {
 }
 
 export class Positioning {
-  private timer?: NodeJS.Timeout
-  private announcing = false
+  private readonly periodic: PeriodicTask
 
-  constructor(private readonly options: PositioningOptions) {}
+  constructor(private readonly options: PositioningOptions) {
+    this.periodic = new PeriodicTask(
+      options.intervalMs,
+      () => this.round(),
+      (error) => options.log?.(`positioning failed: ${String(error)}`)
+    )
+  }
 
   start() {
-    if (this.timer) return
-    this.timer = setInterval(() => void this.announce(), this.options.intervalMs)
-    this.timer.unref()
+    this.periodic.start()
   }
 
   stop() {
-    clearInterval(this.timer)
-    this.timer = undefined
+    this.periodic.stop()
   }
 
-  /** One round over the rooms of this instance; a round still running is not overlapped. */
-  async announce() {
-    if (this.announcing) return
-    this.announcing = true
-    try {
-      for (const room of [...this.options.rooms()]) {
-        const projectId = projectIdOfRoom(room)
-        if (projectId === null) continue
-        const { latest, epoch } = await this.options.eventLog.state(projectId)
-        this.options.emitLocal(room, { project_id: projectId, seq: latest, epoch })
-      }
-    } catch (error) {
-      this.options.log?.(`positioning failed: ${String(error)}`)
-    } finally {
-      this.announcing = false
+  /** One round over the rooms of this instance now (after an outage, say). */
+  announce() {
+    return this.periodic.runOnce()
+  }
+
+  private async round() {
+    for (const room of [...this.options.rooms()]) {
+      const projectId = projectIdOfRoom(room)
+      if (projectId === null) continue
+      const { latest, epoch } = await this.options.eventLog.state(projectId)
+      this.options.emitLocal(room, { project_id: projectId, seq: latest, epoch })
     }
   }
 }
