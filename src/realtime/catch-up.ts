@@ -8,15 +8,8 @@
 // the lane's join then replays only the few events logged since the last page, and joins.
 import type { Socket } from 'socket.io'
 import type { EventLog } from './event-log'
-import type { JoinResult } from './project-streams'
 import { planRecovery } from './recovery'
-
-export type JoinProject = (
-  socket: Socket,
-  projectId: number,
-  since: number | undefined,
-  epoch: string | undefined
-) => Promise<JoinResult>
+import type { JoinProject } from './subscriptions'
 
 /** undefined: send on; a promise: wait for it first (SlowConsumers.pace). */
 export type Pace = (socket: Socket) => Promise<void> | undefined
