@@ -2,7 +2,7 @@
 // (socket.io keeps recovery in its adapter, centrifuge keeps history behind its Broker: here it is
 // this class, so the transport - Realtime - only hands it a way to broadcast to a room.)
 //
-// Each project has one lane (a KeyedQueue key): an event gets its seq, reaches the log and goes out
+// Each project has one lane (lanes.ts): an event gets its seq, reaches the log and goes out
 // on the wire in the same order, and a resuming subscriber's replay is not overtaken by a live
 // event of the same project published on this instance.
 import { GeneralError } from '@feathersjs/errors'
@@ -10,7 +10,7 @@ import type { Knex } from 'knex'
 import type { Socket } from 'socket.io'
 import type { EventLog } from './event-log'
 import { LIVE_ONLY_EVENTS, type Sequenced, type SubscriptionOk } from './events'
-import { KeyedQueue } from './keyed-queue'
+import { Lanes } from './lanes'
 import type { RealtimeObserver } from './observer'
 import { planRecovery } from './recovery'
 import { projectRoom } from './rooms'
@@ -36,7 +36,7 @@ const REPLAY_PAGE = 500
 
 export class ProjectStreams {
   /** Project id -> the tail of its lane of appends, sends and replays. */
-  private readonly lanes = new KeyedQueue<number>()
+  private readonly lanes = new Lanes<number>()
   private pruneTimer?: NodeJS.Timeout
   /** Payloads the outbox logged, with their seq, until the dispatcher sends them. */
   private readonly logged = new WeakMap<object, { projectId: number; seq: number }>()

@@ -142,7 +142,7 @@ describe('cluster: a Redis outage', function () {
     assert.strictEqual(beat.complete, false)
 
     // Published on A while B cannot hear it.
-    const during = []
+    const during: number[] = []
     for (let i = 0; i < 3; i++) {
       during.push((await createSession(a, project.id)).id)
       await sleep(700)

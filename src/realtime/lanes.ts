@@ -1,7 +1,7 @@
 // Runs tasks one after another per key (a project): a project's events get their seq, reach the
 // log and go out on the wire in the same order, and a resuming subscriber's replay is not
 // overtaken by a live event of the same project. Different keys run concurrently.
-export class KeyedQueue<K> {
+export class Lanes<K> {
   private readonly tails = new Map<K, Promise<unknown>>()
 
   run<T>(key: K, task: () => Promise<T>): Promise<T> {

@@ -1,10 +1,10 @@
-// Per-project order (src/realtime/keyed-queue.ts): one task at a time per key, keys side by side.
+// Per-project order (src/realtime/lanes.ts): one task at a time per key, keys side by side.
 import assert from 'assert'
-import { KeyedQueue } from '../../src/realtime/keyed-queue'
+import { Lanes } from '../../src/realtime/lanes'
 
 describe('unit: keyed queue', () => {
   it('runs one task at a time per key, keys side by side, and survives a failed task', async () => {
-    const queue = new KeyedQueue<number>()
+    const queue = new Lanes<number>()
     const order: string[] = []
     const task =
       (name: string, ms: number, fail = false) =>
