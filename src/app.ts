@@ -17,13 +17,20 @@ import { testRunner } from './testruns'
 import { abuseLimits } from './limits'
 import { adminUi } from './admin-ui'
 import { observability, realtimeObserver, timedAppends } from './observability'
+import { publicErrors } from './public-errors'
+import { safeRoutes } from './safe-routes'
+import { guardSocketCalls } from './socket-calls'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
   const app: Application = koa(feathers())
+  // Path segments named like Object.prototype members are plain ids (src/safe-routes.ts).
+  safeRoutes(app)
   for (const key of Object.keys(settings) as (keyof typeof settings)[]) app.set(key, settings[key])
   // Logs, metrics, /health and drain (src/observability): first, so every request is logged and measured.
   app.configure(observability(settings))
+  // Outermost service hook: no database error or stack reaches a client (src/public-errors.ts).
+  app.hooks({ around: { all: [publicErrors(app)] } })
   // Abuse limits (src/limits): RATE_LIMITS, TRUST_PROXY, RATE_LIMIT_*.
   const limits = abuseLimits(app, settings)
 
@@ -53,7 +60,11 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       // Who the socket is, from its handshake's auth: {token} (src/auth/handshake.ts).
       // The per-address handshake limit first, the user's open-socket place last (src/limits).
       handshake: limits.handshake((socket) => authenticateHandshake(app)(socket)),
-      onConnection: limits.onConnection,
+      // The per-socket event limit first, then unknown methods and missing arguments get their ack.
+      onConnection: (socket) => {
+        limits.onConnection(socket)
+        guardSocketCalls(app)(socket)
+      },
       eventLog: timedAppends(
         new KnexEventLog(app.get('dbClient'), {
           retentionMs: settings.eventRetentionMs,

@@ -5,6 +5,7 @@ import type { Middleware } from '@feathersjs/koa'
 import { BadRequest, FeathersError, Forbidden, GeneralError } from '@feathersjs/errors'
 import type { Application } from './declarations'
 import { isLoopbackHost } from './configuration'
+import { isPublic } from './public-errors'
 import { requestLogger } from './observability/requests'
 
 /**
@@ -16,7 +17,8 @@ export const httpErrors = () => async (ctx: unknown, next: () => Promise<unknown
   try {
     await next()
   } catch (error: any) {
-    if (error instanceof FeathersError) throw error
+    // A Feathers error is answered as it is, unless it carries a database error (src/public-errors.ts).
+    if (isPublic(error)) throw error
     const status = Number(error?.status ?? error?.statusCode)
     if (status >= 400 && status < 500) {
       const converted = new BadRequest(error.message || 'Bad request')

@@ -6,7 +6,8 @@
 // The modes themselves (AUTH, protected mode, AUTH_SECRET rules) are checked in configuration.ts.
 import crypto from 'crypto'
 import { AuthenticationService } from '@feathersjs/authentication'
-import type { Application, NextFunction } from '../declarations'
+import { BadRequest, NotAuthenticated } from '@feathersjs/errors'
+import type { Application, HookContext, NextFunction } from '../declarations'
 import type { User } from '../services/users/users.schema'
 import type { UserService } from '../services/users/users.class'
 import { identify } from './hooks'
@@ -41,6 +42,19 @@ declare module '../declarations' {
  */
 const processSecret = crypto.randomBytes(48).toString('base64url')
 
+/** A login names its strategy with a string (`local`, `jwt`, …); without one Feathers answers 401. */
+const strategyIsText = (context: HookContext) => {
+  const strategy = (context.data as { strategy?: unknown } | null | undefined)?.strategy
+  if (strategy !== undefined && typeof strategy !== 'string') {
+    throw new BadRequest('Invalid authentication information: send {"strategy": "local" | "jwt", …}')
+  }
+}
+
+/** A logout (`remove`) needs the login it ends: the socket's, or the request's Authorization header. */
+const loggedInToLogOut = (context: HookContext) => {
+  if (!context.params.authentication) throw new NotAuthenticated('Not logged in: there is no access token to remove')
+}
+
 /** Audience and issuer of our own tokens: a token of another Feathers app is not one of ours. */
 export const TOKEN_AUDIENCE = 'vibecode-realtime'
 
@@ -68,6 +82,9 @@ export const authentication = (app: Application) => {
   service.register(LOCAL_STRATEGY, new EmailPasswordStrategy())
   if (publicKey) service.register(PLATFORM_STRATEGY, new PlatformJwtStrategy(publicKey))
   app.use('authentication', service)
+  // Feathers' service turns a non-text strategy into text, and reads params.authentication on
+  // remove: a crafted body (`{"strategy": {"toString": 1}}`) or a logout without a login was a 500.
+  app.service('authentication').hooks({ before: { create: [strategyIsText], remove: [loggedInToLogOut] } })
 
   app.hooks({ around: { all: [identify] } })
 

@@ -4,6 +4,7 @@ import { BadRequest, NotFound } from '@feathersjs/errors'
 import type { Validator } from '@feathersjs/schema'
 import type { HookContext, NextFunction } from '../declarations'
 import { parseId } from '../ids'
+import { checkBodyBounds, checkQueryBounds } from './query-bounds'
 
 interface AjvProblem {
   instancePath?: string
@@ -29,8 +30,17 @@ export function describeProblems(problems: AjvProblem[]): string {
       if (problem.params?.missingProperty) return `${String(problem.params.missingProperty)} is required`
       return field ? `${field} ${wording(problem)}` : `body ${wording(problem)}`
     })
-    .filter((text, index, all) => all.indexOf(text) === index)
+    .filter(firstTime())
     .join('; ')
+}
+
+// A body or query with thousands of unknown fields gets thousands of problems: each is worded
+// once (a Set, not a quadratic indexOf), and the answer names the first MAX_PROBLEMS of them.
+const MAX_PROBLEMS = 20
+
+function firstTime() {
+  const seen = new Set<string>()
+  return (text: string) => !seen.has(text) && seen.add(text).size <= MAX_PROBLEMS
 }
 
 async function runValidator(validator: Validator, value: unknown, what: string) {
@@ -40,7 +50,9 @@ async function runValidator(validator: Validator, value: unknown, what: string) 
     // Feathers' validators throw a BadRequest marked `ajv` with Ajv's problems as `errors`.
     const failure = error as { ajv?: boolean; errors?: AjvProblem[] }
     if (!failure?.ajv) throw error
-    throw new BadRequest(`Invalid ${what}: ${describeProblems(failure.errors ?? [])}`, failure.errors)
+    const problems = failure.errors ?? []
+    const more = problems.length > MAX_PROBLEMS ? ` (${problems.length} problems; the first ${MAX_PROBLEMS} shown)` : ''
+    throw new BadRequest(`Invalid ${what}: ${describeProblems(problems)}${more}`, problems.slice(0, MAX_PROBLEMS))
   }
 }
 
@@ -52,12 +64,15 @@ export const validateBody =
       throw new BadRequest(`Invalid ${what}: the body must be a JSON object`)
     }
     context.data = await runValidator(validator, context.data, what)
+    checkBodyBounds(context.data, what)
     if (next) await next()
   }
 
 /** Validates (and coerces) `params.query`. */
 export const validateQueryWith = (validator: Validator) => async (context: HookContext, next?: NextFunction) => {
-  context.params = { ...context.params, query: await runValidator(validator, context.params.query ?? {}, 'query') }
+  const query = await runValidator(validator, context.params.query ?? {}, 'query')
+  checkQueryBounds(query)
+  context.params = { ...context.params, query }
   if (next) await next()
 }
 
@@ -66,7 +81,14 @@ export const validateQueryWith = (validator: Validator) => async (context: HookC
  * SQLite (which would compare) and PostgreSQL (which would raise a type error, a 500).
  */
 export const integerId = (context: HookContext) => {
-  if (context.id === undefined || context.id === null) return
+  if (context.id === undefined || context.id === null) {
+    // get/update need a record; patch/remove take null for "many" (refused by the adapter).
+    const needed = context.method === 'get' || context.method === 'update' || context.id === undefined
+    if (needed && ['get', 'update', 'patch', 'remove'].includes(context.method)) {
+      throw new BadRequest(`${context.method} needs an id`)
+    }
+    return
+  }
   const id = parseId(context.id)
   if (id === undefined) throw new NotFound(`No record found for id '${String(context.id)}'`)
   context.id = id
