@@ -11,6 +11,7 @@ import { KnexEventLog, realtime } from './realtime'
 import { access, authorizeSubscription, socketUserId } from './access'
 import { services } from './services'
 import { channels } from './channels'
+import { outbox } from './outbox'
 import { debug } from './debug'
 import { vibecode } from './vibecode'
 import { testRunner } from './testruns'
@@ -73,6 +74,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
         app.metrics
       ),
       pruneIntervalMs: settings.eventLogPruneIntervalMs,
+      positionIntervalMs: settings.positionIntervalMs,
       log: (message) => app.logger.warn({ component: 'realtime' }, message),
       observer: realtimeObserver(app),
       refuseConnections: () => app.drain.refusal()
@@ -83,6 +85,8 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.configure(services)
   // After the services (its strategies read `users`); its setup hook runs after the migrations.
   app.configure(authentication)
+  // Inside the caller's identity, around every service: a change and its event commit together.
+  app.hooks({ around: { all: [outbox(app)] } })
   // Membership and roles: the access policy wraps every service registered above.
   app.configure(access)
   app.configure(channels)

@@ -33,6 +33,8 @@ export const configurationSchema = Type.Object(
     eventRetentionMs: Type.Integer({ minimum: 1000 }),
     eventLogMaxPerProject: Type.Integer({ minimum: 1 }),
     eventLogPruneIntervalMs: Type.Integer({ minimum: 100 }),
+    // How often each project room hears where its stream stands (stream_position).
+    positionIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
     paginate: Type.Object({
       default: Type.Integer({ minimum: 1 }),
       max: Type.Integer({ minimum: 1 })

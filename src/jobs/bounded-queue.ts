@@ -3,6 +3,7 @@
 // (a cancelled test run) or all of them (shutdown). The vibecode answers (src/vibecode/jobs.ts)
 // and the test runs (src/testruns/index.ts) both queue their work here: one copy of the
 // wait/run/pump/stop machinery instead of two.
+import { detached } from '../transactions'
 
 export interface BoundedJobQueueOptions<T> {
   /** Jobs running at once. */
@@ -101,8 +102,8 @@ export class BoundedJobQueue<T> {
     while (!this.stopped && !this.held && this.running.size < this.options.concurrency && this.waiting.length > 0) {
       const item = this.waiting.shift()!
       const job: RunningJob<T> = { item, controller: new AbortController(), done: Promise.resolve() }
-      job.done = this.options
-        .run(item, job.controller.signal)
+      // A job outlives the call that queued it: it must not run in that call's transaction.
+      job.done = detached(() => this.options.run(item, job.controller.signal))
         .catch((error) => this.options.onError(item, error))
         .finally(() => {
           this.running.delete(job)
