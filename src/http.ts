@@ -126,7 +126,7 @@ export { errorHandler }
  */
 export async function startServer(app: Application, port = app.get('port'), host = app.get('host')) {
   const server = http.createServer(app.callback())
-  ;(app as any).server = server
+  app.server = server
   await app.setup(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

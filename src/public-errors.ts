@@ -9,6 +9,7 @@
 // error before this runs), 429s, 503s. One place decides, for REST answers (an app-level around
 // hook, and src/http.ts for errors outside service calls), socket acks (the same hook; the
 // subscribe ack) and stored fields (a failed message's `error`).
+import { bootLogger } from './observability/logger'
 import { FeathersError, GeneralError } from '@feathersjs/errors'
 import type { Application, HookContext, NextFunction } from './declarations'
 
@@ -41,8 +42,12 @@ export const isPublic = (error: unknown): error is FeathersError =>
 
 type Log = (error: unknown, where: string) => void
 
-// The one spot this module logs: the app's logger when the app has one, else stderr.
-const defaultLog: Log = (error, where) => console.error(`[${where}] internal error:`, error)
+// The one spot this module logs without an app: a logger of its own (JSON lines on stdout).
+let fallback: ReturnType<typeof bootLogger> | undefined
+const defaultLog: Log = (error, where) => {
+  fallback ??= bootLogger()
+  fallback.error({ err: error, where }, 'internal error')
+}
 
 type Logger = { error: (fields: object, message: string) => void }
 

@@ -16,7 +16,8 @@ import { JWT_STRATEGY } from './strategies'
 
 export function authenticateHandshake(app: Application): (socket: Socket) => Promise<void> {
   return async (socket: Socket) => {
-    const connection = (socket as any).feathers as Record<string, any> | undefined
+    // @feathersjs/socketio keeps the Feathers connection (the params base of the socket's calls) here.
+    const connection = (socket as Socket & { feathers?: Record<string, unknown> }).feathers
     if (!connection) throw new Error('authenticateHandshake runs after @feathersjs/socketio has set socket.feathers')
     const token = (socket.handshake.auth as Record<string, unknown> | undefined)?.token
     if (token === undefined || token === null || token === '') {

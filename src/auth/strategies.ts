@@ -54,6 +54,7 @@ export class AccessTokenStrategy extends JWTStrategy {
     return this.expiryOf
   }
 
+  // Promise<any>: JWTStrategy declares its result with `any` fields; ours carries a user besides.
   async authenticate(authentication: AuthenticationRequest, params: AuthenticationParams): Promise<any> {
     const { accessToken } = authentication
     if (typeof accessToken !== 'string' || accessToken === '') throw new NotAuthenticated('No access token')
@@ -130,6 +131,7 @@ export class EmailPasswordStrategy extends LocalStrategy {
     return { ...super.configuration, errorMessage: LOGIN_FAILED }
   }
 
+  // Promise<any>: LocalStrategy declares its result with an `any` index signature.
   async authenticate(data: AuthenticationRequest, _params: Params): Promise<any> {
     const { email, password } = data
     if (typeof email !== 'string' || typeof password !== 'string' || email === '' || password === '') {

@@ -67,7 +67,7 @@ export const users = (app: Application) => {
     error: { create: [emailConflict], patch: [emailConflict] }
   })
   // Identities are nobody's broadcast: no channel, whatever app-wide publisher comes later.
-  app.service(userPath).publish(() => null as any)
+  app.service(userPath).publish(() => [])
 }
 
 declare module '../../declarations' {
