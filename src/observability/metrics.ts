@@ -37,90 +37,71 @@ export class Metrics {
   readonly registry = new Registry()
   private readonly register = [this.registry]
 
-  readonly connects = new Counter({
-    name: 'vibecode_connects_total',
-    help: 'Sockets connected to this instance, by first transport',
-    labelNames: ['transport'],
-    registers: this.register
-  })
-  readonly disconnects = new Counter({
-    name: 'vibecode_disconnects_total',
-    help: "Sockets disconnected from this instance, by socket.io's reason",
-    labelNames: ['reason'],
-    registers: this.register
-  })
-  readonly subscribeRequests = new Counter({
-    name: 'vibecode_subscribe_requests_total',
-    help: 'subscribe requests (event or subscriptions service), by outcome: ok or the error code',
-    labelNames: ['outcome'],
-    registers: this.register
-  })
-  readonly published = new Counter({
-    name: 'vibecode_room_events_published_total',
-    help: 'Project room events handed to the adapter on this instance, by event name',
-    labelNames: ['event'],
-    registers: this.register
-  })
-  readonly deliveries = new Counter({
-    name: 'vibecode_room_event_deliveries_total',
-    help: "Recipients of project room events: the room's sockets on this instance when it was sent",
-    labelNames: ['event'],
-    registers: this.register
-  })
-  readonly broadcastSeconds = new Histogram({
-    name: 'vibecode_broadcast_duration_seconds',
-    help: 'From publishing a project event to handing it to the adapter (lane wait and log append included)',
-    buckets: FAST_BUCKETS,
-    registers: this.register
-  })
-  readonly appendSeconds = new Histogram({
-    name: 'vibecode_event_log_append_duration_seconds',
-    help: 'One event log append (numbering and storing an event)',
-    buckets: FAST_BUCKETS,
-    registers: this.register
-  })
-  readonly resumes = new Counter({
-    name: 'vibecode_resumes_total',
-    help: 'subscribe with since: recovered (replayed) or reset (the log no longer had everything)',
-    labelNames: ['outcome'],
-    registers: this.register
-  })
-  readonly replayed = new Counter({
-    name: 'vibecode_replayed_events_total',
-    help: 'Logged events replayed to resuming sockets',
-    registers: this.register
-  })
-  readonly answers = new Counter({
-    name: 'vibecode_model_answers_total',
-    help: 'Messages answered, by provider and outcome: completed, or the error code',
-    labelNames: ['provider', 'outcome'],
-    registers: this.register
-  })
-  readonly tokens = new Counter({
-    name: 'vibecode_model_tokens_total',
-    help: 'Tokens of completed answers as the provider reported them, by kind: input or output',
-    labelNames: ['provider', 'kind'],
-    registers: this.register
-  })
-  readonly testRuns = new Counter({
-    name: 'vibecode_test_runs_total',
-    help: 'Test runs ended, by status',
-    labelNames: ['status'],
-    registers: this.register
-  })
-  readonly httpRequests = new Counter({
-    name: 'vibecode_http_requests_total',
-    help: 'REST requests, by route pattern, method and status',
-    labelNames: ['route', 'method', 'status'],
-    registers: this.register
-  })
-  readonly httpSeconds = new Histogram({
-    name: 'vibecode_http_request_duration_seconds',
-    help: 'REST request duration, by route pattern, method and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: HTTP_BUCKETS,
-    registers: this.register
-  })
+  readonly connects = this.counter(
+    'vibecode_connects_total',
+    'Sockets connected to this instance, by first transport',
+    ['transport']
+  )
+  readonly disconnects = this.counter(
+    'vibecode_disconnects_total',
+    "Sockets disconnected from this instance, by socket.io's reason",
+    ['reason']
+  )
+  readonly subscribeRequests = this.counter(
+    'vibecode_subscribe_requests_total',
+    'subscribe requests (event or subscriptions service), by outcome: ok or the error code',
+    ['outcome']
+  )
+  readonly published = this.counter(
+    'vibecode_room_events_published_total',
+    'Project room events handed to the adapter on this instance, by event name',
+    ['event']
+  )
+  readonly deliveries = this.counter(
+    'vibecode_room_event_deliveries_total',
+    "Recipients of project room events: the room's sockets on this instance when it was sent",
+    ['event']
+  )
+  readonly broadcastSeconds = this.histogram(
+    'vibecode_broadcast_duration_seconds',
+    'From publishing a project event to handing it to the adapter (lane wait and log append included)',
+    FAST_BUCKETS,
+    []
+  )
+  readonly appendSeconds = this.histogram(
+    'vibecode_event_log_append_duration_seconds',
+    'One event log append (numbering and storing an event)',
+    FAST_BUCKETS,
+    []
+  )
+  readonly resumes = this.counter(
+    'vibecode_resumes_total',
+    'subscribe with since: recovered (replayed) or reset (the log no longer had everything)',
+    ['outcome']
+  )
+  readonly replayed = this.counter('vibecode_replayed_events_total', 'Logged events replayed to resuming sockets')
+  readonly answers = this.counter(
+    'vibecode_model_answers_total',
+    'Messages answered, by provider and outcome: completed, or the error code',
+    ['provider', 'outcome']
+  )
+  readonly tokens = this.counter(
+    'vibecode_model_tokens_total',
+    'Tokens of completed answers as the provider reported them, by kind: input or output',
+    ['provider', 'kind']
+  )
+  readonly testRuns = this.counter('vibecode_test_runs_total', 'Test runs ended, by status', ['status'])
+  readonly httpRequests = this.counter(
+    'vibecode_http_requests_total',
+    'REST requests, by route pattern, method and status',
+    ['route', 'method', 'status']
+  )
+  readonly httpSeconds = this.histogram(
+    'vibecode_http_request_duration_seconds',
+    'REST request duration, by route pattern, method and status',
+    HTTP_BUCKETS,
+    ['route', 'method', 'status']
+  )
 
   constructor(sources: MetricSources) {
     this.gauge('vibecode_connections', 'Sockets connected to this instance', () => sources.connections())
@@ -147,6 +128,14 @@ export class Metrics {
     this.gauge('vibecode_test_run_queue_depth', 'Test runs queued', () => sources.testRunQueue().waiting)
     this.gauge('vibecode_test_runs_running', 'Test runs running now', () => sources.testRunQueue().running)
     this.gauge('vibecode_draining', '1 while the instance drains for shutdown', () => (sources.draining() ? 1 : 0))
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: L[] = []) {
+    return new Counter<L>({ name, help, labelNames, registers: this.register })
+  }
+
+  private histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: L[] = []) {
+    return new Histogram<L>({ name, help, labelNames, buckets, registers: this.register })
   }
 
   /** A gauge without labels, read when scraped. */
