@@ -1,10 +1,7 @@
 // `npm start`: the server on PORT (8000) with the configured database, until SIGINT/SIGTERM.
-import { createApp } from './app'
-import { ConfigurationError } from './configuration'
-import { startServer } from './http'
-import { describeProvider } from './vibecode'
-import { bootLogger } from './observability'
+import { ConfigurationError, loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
 import type { Application } from './declarations'
+import { bootLogger } from './observability/logger'
 
 /** The access mode, said once at start-up: who may call, from where, and how. */
 function describeAccess(app: Application) {
@@ -23,6 +20,12 @@ function describeAccess(app: Application) {
 }
 
 async function main() {
+  // The settings first: a bad one is reported before the rest of the server (model SDKs, metrics,
+  // the database driver) has even loaded.
+  validateConfiguration(normalizeConfiguration(loadConfiguration()))
+  const { createApp } = await import('./app')
+  const { startServer } = await import('./http')
+  const { describeProvider } = await import('./vibecode')
   const app = createApp()
   const server = await startServer(app)
   const address = server.address()
