@@ -10,7 +10,9 @@ import type { TestRun } from '../services/test-runs/test-runs.schema'
 import { BoundedJobQueue } from '../jobs/bounded-queue'
 import { runWithApp } from '../jobs/lifecycle'
 import { Throttle } from '../jobs/throttle'
+import { NO_MARK, OrphanLedger } from './orphans'
 import { runTestProcess } from './process'
+import { recoverRuns } from './recovery'
 import { sandboxChoice } from './sandbox'
 import type { SandboxChoice } from './sandbox'
 import type { RunSummary } from './process'
@@ -49,6 +51,8 @@ const NOT_RUN = {
 
 export class TestRunManager {
   readonly queue: BoundedJobQueue<TestRun>
+  /** Unsandboxed runs' marks, so a start after a crash can kill what they left (orphans.ts). */
+  private readonly orphans: OrphanLedger
 
   constructor(
     private readonly app: Application,
@@ -59,6 +63,7 @@ export class TestRunManager {
       run: (run, signal) => this.execute(run, signal),
       onError: (run, error) => app.logger.error({ err: error, run_id: run.id }, 'test run failed to settle')
     })
+    this.orphans = new OrphanLedger(path.resolve(options.workspaceRoot, '.runs'))
   }
 
   /** The project's own workspace under the configured root. */
@@ -102,18 +107,9 @@ export class TestRunManager {
     await this.queue.abortRunning((run) => run.id === runId)
   }
 
-  /** At start-up: runs a previous process left queued or running did not finish. */
+  /** At start-up: runs a previous process left queued or running end `error`, announced (recovery.ts). */
   async recover() {
-    const stuck = await this.app
-      .service('test-runs')
-      .find({ query: { status: { $in: ['queued', 'running'] } }, paginate: false })
-    for (const run of stuck) {
-      await this.app.service('test-runs').patch(run.id, {
-        status: 'error',
-        error: 'interrupted: the server restarted during this run',
-        finished_at: new Date().toISOString()
-      })
-    }
+    await recoverRuns(this.app, this.orphans, (line) => this.app.logger.warn({ component: 'test-runs' }, line))
   }
 
   /** At shutdown: running runs are killed (they end `cancelled`), queued ones are cancelled. */
@@ -147,12 +143,15 @@ export class TestRunManager {
     // Results are published in order, each after the one before it was logged.
     let results = Promise.resolve()
 
+    // Under bwrap nothing outlives the server; a plain child carries its orphan mark.
+    const mark = this.options.sandbox?.mode === 'bwrap' ? NO_MARK : this.orphans.open(run.id)
     const summary = await runTestProcess({
       command: run.command,
       cwd: this.workspaceOf(projectId),
       timeoutMs: this.options.timeoutMs,
       outputMaxBytes: this.options.outputMaxBytes,
       sandbox: this.options.sandbox?.mode === 'unavailable' ? undefined : this.options.sandbox,
+      environment: mark.env,
       signal,
       onStarted: () => {
         void realtime.publish(projectId, 'test_started', {
@@ -178,6 +177,7 @@ export class TestRunManager {
         )
       }
     })
+    mark.release()
     flushers.stdout.cancel()
     flushers.stderr.cancel()
     flush('stdout')

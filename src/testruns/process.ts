@@ -24,6 +24,8 @@ export interface RunRequest {
   onCase: (result: TapCase) => void
   /** Where the command runs: under bwrap (the path of its executable), or as a plain child. */
   sandbox?: { mode: 'bwrap'; bwrap: string } | { mode: 'none' }
+  /** Added to the clean environment of an unsandboxed command (its orphan mark: orphans.ts). */
+  environment?: Record<string, string>
 }
 
 export interface RunSummary {
@@ -85,7 +87,7 @@ function spawnCommand(request: RunRequest): ChildProcessByStdio<null, Readable, 
     const [file, ...args] = request.command
     return spawn(file, args, {
       cwd: request.cwd,
-      env: cleanEnvironment(request.cwd),
+      env: { ...cleanEnvironment(request.cwd), ...request.environment },
       // Its own process group, so a kill reaches everything it started.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe']
