@@ -2,6 +2,7 @@
 // a child process (process.ts) whose progress goes to the project room: test_started,
 // test_output (volatile, batched), test_result per TAP test case, test_completed. The run record
 // keeps status and summary.
+import { retryUntilDone } from '../jobs/retry'
 import path from 'path'
 import { BadRequest, Unavailable } from '@feathersjs/errors'
 import type { ApplicationConfiguration } from '../configuration'
@@ -49,7 +50,13 @@ const NOT_RUN = {
   error: null
 }
 
+/** How long a run's end is retried while the database refuses it. */
+const FINAL_STATE_BUDGET_MS = 5 * 60_000
+
 export class TestRunManager {
+  /** Set at shutdown: final states are then written once, not retried. */
+  private stopping = false
+
   readonly queue: BoundedJobQueue<TestRun>
   /** Unsandboxed runs' marks, so a start after a crash can kill what they left (orphans.ts). */
   private readonly orphans: OrphanLedger
@@ -114,6 +121,7 @@ export class TestRunManager {
 
   /** At shutdown: running runs are killed (they end `cancelled`), queued ones are cancelled. */
   async stop() {
+    this.stopping = true
     const waiting = await this.queue.stop()
     for (const run of waiting) {
       await this.app
@@ -186,8 +194,20 @@ export class TestRunManager {
     await this.finish(run, summary)
   }
 
+  /**
+   * Stores a run's end and announces it. While the database refuses the write it is tried again
+   * (not at shutdown: the next start's recovery marks the run then), so no run stays `running`.
+   */
   private async finish(run: TestRun, summary: RunSummary) {
-    await this.app.service('test-runs').patch(run.id, { ...summary, finished_at: new Date().toISOString() })
+    const ended = { ...summary, finished_at: new Date().toISOString() }
+    await retryUntilDone(() => this.app.service('test-runs').patch(run.id, ended), {
+      budgetMs: this.stopping ? 0 : FINAL_STATE_BUDGET_MS,
+      onRetry: (error, attempt) =>
+        this.app.logger.warn(
+          { err: error, run_id: run.id, attempt },
+          'the end of a test run was not stored; trying again'
+        )
+    })
     await this.app.realtime.publish(run.project_id, 'test_completed', {
       run_id: run.id,
       status: summary.status,
