@@ -315,7 +315,9 @@ describe('event log and resume', () => {
         let reset: any
         await client.rooms.subscribe(project.id, { onReset: (ack) => (reset = ack) })
         socket.io.opts.reconnection = false
+        const down = waitForEvent(socket, 'disconnect')
         socket.io.engine.close()
+        await down
         await publishResults(capped, project.id, 10)
         await capped.app.realtime.streams.eventLog!.prune()
         socket.io.opts.reconnection = true
