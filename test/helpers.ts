@@ -1,6 +1,7 @@
 // Test helpers: start the real app on a free port, connect real socket.io clients, wait for events.
 // Settings come from config/test.json (SQLite in memory) unless the environment says otherwise:
-// `.ci/run` sets DATABASE_URL to PostgreSQL for its second run.
+// `.ci/run` sets DATABASE_URL to PostgreSQL for its second run, and TEST_AUTH=required for a run
+// of the suites as a signed-up, logged-in user (see testAuthOverrides below).
 import http from 'http'
 import { randomUUID } from 'crypto'
 import axios from 'axios'
@@ -20,33 +21,94 @@ export interface TestServer {
   sockets: Socket[]
   socket(options?: Partial<ManagerOptions & SocketOptions>): Socket
   stop(): Promise<void>
+  /**
+   * With TEST_AUTH=required (and no `auth` override): the user `http` and `socket()` act as, and
+   * its token (sent by default as `Authorization: Bearer` and the handshake's `auth: {token}`).
+   */
+  token?: string
+  user?: { id: number; email: string; created_at: string }
 }
 
+/**
+ * TEST_AUTH=required runs the suites once more with AUTH=required (`npm run test:auth-required`):
+ * the settings it adds. A test's own overrides win: one that sets `auth` itself gets none of this.
+ * The secret is fixed and the identity one per process (below), so servers that share a database
+ * or a port in one test (restarts) accept each other's tokens and see the same user; tokens live a
+ * day (a suite takes minutes); the abuse limits are off, as with AUTH=off (the suites send bursts;
+ * the limits have their own tests).
+ */
+export const TEST_AUTH_SECRET = 'test-auth-required-secret-of-at-least-32-characters'
+
+export function testAuthOverrides(overrides: Partial<Configuration> = {}): Partial<Configuration> {
+  if (process.env.TEST_AUTH !== 'required' || 'auth' in overrides) return {}
+  return { auth: 'required', authSecret: TEST_AUTH_SECRET, authTokenTtlS: 86_400, rateLimits: 'off' }
+}
+
+// One identity per test process: signed up on each fresh database, logged in everywhere.
+const TEST_AUTH_EMAIL = `test-auth-${randomUUID()}@example.test`
+
 export async function startTestServer(overrides: Partial<Configuration> = {}): Promise<TestServer> {
-  const app = createApp({ port: 0, host: '127.0.0.1', ...overrides })
+  const authOverrides = testAuthOverrides(overrides)
+  const app = createApp({ port: 0, host: '127.0.0.1', ...authOverrides, ...overrides })
   const server = await startServer(app)
   const address = server.address()
   if (!address || typeof address !== 'object') throw new Error('no address')
   const url = `http://127.0.0.1:${address.port}`
   const sockets: Socket[] = []
+  // Statuses are asserted by the tests, so no status makes axios throw. No keep-alive: a test
+  // that restarts a server on the same port must not get a pooled socket of the old one.
+  const client = axios.create({
+    baseURL: url,
+    validateStatus: () => true,
+    httpAgent: new http.Agent({ keepAlive: false })
+  })
+  let identity: { token: string; user: { id: number; email: string; created_at: string } } | undefined
+  if (authOverrides.auth === 'required') {
+    try {
+      identity = await testIdentity(client)
+    } catch (error) {
+      await app.teardown()
+      throw error
+    }
+    // Per-request headers (bearer(other)) still win over this default.
+    client.defaults.headers.common.Authorization = `Bearer ${identity.token}`
+  }
+  const auth = identity ? { auth: { token: identity.token } } : {}
   return {
     app,
     url,
     port: address.port,
-    // Statuses are asserted by the tests, so no status makes axios throw. No keep-alive: a test
-    // that restarts a server on the same port must not get a pooled socket of the old one.
-    http: axios.create({ baseURL: url, validateStatus: () => true, httpAgent: new http.Agent({ keepAlive: false }) }),
+    http: client,
     sockets,
     socket(options = {}) {
-      const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, ...options })
+      const socket = connect(url, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnectionDelay: 50,
+        ...auth,
+        ...options
+      })
       sockets.push(socket)
       return socket
     },
+    ...(identity ? { token: identity.token, user: identity.user } : {}),
     async stop() {
       for (const socket of sockets) socket.disconnect()
       await app.teardown()
     }
   }
+}
+
+/** TEST_AUTH=required: sign up the process's user (already there on a shared database: 409), log in. */
+async function testIdentity(client: AxiosInstance) {
+  const credentials = { email: TEST_AUTH_EMAIL, password: TEST_PASSWORD }
+  const signUp = await client.post('/users', credentials)
+  if (signUp.status !== 201 && signUp.status !== 409)
+    throw new Error(`TEST_AUTH=required: sign-up failed: ${signUp.status} ${JSON.stringify(signUp.data)}`)
+  const login = await client.post('/authentication', { strategy: 'local', ...credentials })
+  if (login.status !== 201)
+    throw new Error(`TEST_AUTH=required: login failed: ${login.status} ${JSON.stringify(login.data)}`)
+  return { token: login.data.accessToken as string, user: login.data.user }
 }
 
 // A socket, or its Manager (for 'reconnect'): both are typed emitters with their own event maps.
