@@ -14,6 +14,7 @@
 import { feathers } from '@feathersjs/feathers'
 import type { Application } from '@feathersjs/feathers'
 import socketioClient from '@feathersjs/socketio-client'
+import authenticationClient from '@feathersjs/authentication-client'
 import type { Socket } from 'socket.io-client'
 import type { HeartbeatEvent, ProjectEvents, Sequenced, SubscriptionOk } from './realtime/events'
 import { ProjectRooms } from './project-rooms'
@@ -90,6 +91,8 @@ export function createClient(socket: Socket, options: ClientOptions = {}): Clien
   const connection = socketioClient<ServiceTypes>(socket)
   const client = feathers<ServiceTypes, ClientConfiguration>() as ClientApplication
   client.configure(connection)
+  // Feathers' own login API (client.authenticate / reAuthenticate / logout) for those who use it.
+  client.configure(authenticationClient())
   client.set('connection', connection)
   client.configure(projectClient)
   client.configure(sessionClient)

@@ -191,4 +191,14 @@ describe('token expiry on live sockets', function () {
     assert.strictEqual(theirs.status, 200)
     assert.deepStrictEqual(theirs.data.rooms, {})
   })
+
+  it("the typed client speaks Feathers' authentication-client too: authenticate, then subscribe", async () => {
+    const socket = await connected(server.socket())
+    const client = createClient(socket, { logger: { debug: () => undefined, warn: () => undefined } })
+    const result = await client.authenticate({ strategy: 'local', email: owner.email, password: owner.password })
+    assert.strictEqual(result.user.id, owner.user.id)
+    const ack = await client.rooms.subscribe(projectId)
+    assert.strictEqual(ack.project_id, projectId)
+    await client.logout()
+  })
 })
