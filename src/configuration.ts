@@ -1,13 +1,12 @@
 // Settings: read from config/*.json and the environment (config/custom-environment-variables.json),
 // normalised (environment values arrive as strings) and validated once, at start-up, with a message
 // that names the variable and the bad value.
-import crypto from 'crypto'
-import net from 'net'
 import fs from 'fs'
 import path from 'path'
 import { StringEnum, Type } from '@feathersjs/typebox'
 import type { Static } from '@feathersjs/typebox'
 import { dataValidator } from './validators'
+import { authProblems } from './auth/settings'
 import { limitSettingsProperties, normalizeLimitSettings } from './limits/settings'
 import { normalizeObservabilitySettings, observabilitySettingsProperties } from './observability/settings'
 import {
@@ -224,62 +223,8 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
   throw new ConfigurationError(problems)
 }
 
-/** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: the interfaces protected mode allows. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1')
-  if (name === 'localhost' || name.endsWith('.localhost')) return true
-  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name
-  if (net.isIPv4(v4)) return v4.split('.')[0] === '127'
-  if (net.isIPv6(name)) return /^(0{0,4}:){7}0{0,3}1$|^::1$/.test(name)
-  return false
-}
-
-/** The public key of AUTH_JWT_PUBLIC_KEY and the one algorithm it may verify (RS256 or ES256). */
-export function platformKeyAlgorithm(pem: string): 'RS256' | 'ES256' {
-  let key: crypto.KeyObject
-  try {
-    key = crypto.createPublicKey(pem)
-  } catch {
-    throw new Error('a value that is not a PEM public key (-----BEGIN PUBLIC KEY----- …)')
-  }
-  if (key.asymmetricKeyType === 'rsa') return 'RS256'
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256'
-  throw new Error(
-    `a ${key.asymmetricKeyType} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''} (RS256 needs RSA, ES256 an EC P-256 key)`
-  )
-}
-
-/**
- * The rules between settings. Protected mode (as Redis has it): without authentication the
- * server only listens on loopback, because every request acts as the local user.
- */
-export function authProblems(settings: Record<string, unknown>): string[] {
-  const problems: string[] = []
-  if (settings.auth === 'off' && typeof settings.host === 'string' && !isLoopbackHost(settings.host)) {
-    problems.push(
-      `protected mode: HOST=${settings.host} is not a loopback address, and with AUTH=off every request acts as the local user. ` +
-        'To serve on a network set AUTH=required (with AUTH_SECRET, at least 32 characters); to stay on this machine set HOST=127.0.0.1 (the default)'
-    )
-  }
-  if (settings.auth === 'required' && settings.authSecret === undefined) {
-    problems.push(
-      'authSecret (AUTH_SECRET) must be set when AUTH=required: at least 32 characters, the same on every instance (e.g. `openssl rand -base64 48`)'
-    )
-  }
-  if (typeof settings.authJwtPublicKey === 'string') {
-    try {
-      platformKeyAlgorithm(settings.authJwtPublicKey)
-    } catch (error: any) {
-      problems.push(
-        `authJwtPublicKey (AUTH_JWT_PUBLIC_KEY) must be a PEM public key for RS256 (RSA) or ES256 (EC P-256), got ${error?.message ?? 'an unreadable key'}`
-      )
-    }
-  }
-  return problems
-}
+// The access rules between settings live with the rest of access (src/auth/settings.ts).
+export { authProblems, isLoopbackHost, platformKeyAlgorithm } from './auth/settings'
 
 export type DatabaseTarget = { client: 'better-sqlite3'; filename: string } | { client: 'pg'; connectionString: string }
 
