@@ -18,7 +18,8 @@ import {
   startTestServer,
   subscribe,
   until,
-  waitForEvent
+  waitForEvent,
+  serviceCall
 } from './helpers'
 import type { TestServer } from './helpers'
 
@@ -34,21 +35,8 @@ type Role = 'viewer' | 'editor' | 'owner'
 const CALLERS: CallerName[] = ['anonymous', 'non-member', 'viewer', 'editor', 'owner']
 const RANK: Record<CallerName, number> = { anonymous: -1, 'non-member': 0, viewer: 1, editor: 2, owner: 3 }
 
-/** A Feathers socket call: `emit(method, path, ...args, callback)`, answered (error, result). */
-function call(
-  socket: Socket,
-  method: string,
-  servicePath: string,
-  ...args: unknown[]
-): Promise<{ error?: any; result?: any }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer to ${method} ${servicePath}`)), 5000)
-    socket.emit(method, servicePath, ...args, (error: any, result: any) => {
-      clearTimeout(timer)
-      resolve(error ? { error } : { result })
-    })
-  })
-}
+/** A Feathers call over the socket (helpers.ts). */
+const call = serviceCall
 
 const subscribeAck = (socket: Socket, projectId: number, extra: object = {}) =>
   socket.timeout(5000).emitWithAck('subscribe', { project_id: projectId, ...extra })

@@ -22,28 +22,16 @@ import {
   sleep,
   startTestServer,
   uniqueEmail,
-  waitForEvent
+  waitForEvent,
+  serviceCall
 } from './helpers'
 import type { TestServer } from './helpers'
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789'
 const REQUIRED: Partial<Configuration> = { auth: 'required', authSecret: SECRET }
 
-/** A Feathers socket call: `emit(method, path, ...args, callback)` answered (error, result). */
-function call(
-  socket: Socket,
-  method: string,
-  servicePath: string,
-  ...args: unknown[]
-): Promise<{ error?: any; result?: any }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer to ${method} ${servicePath}`)), 5000)
-    socket.emit(method, servicePath, ...args, (error: any, result: any) => {
-      clearTimeout(timer)
-      resolve(error ? { error } : { result })
-    })
-  })
-}
+/** A Feathers call over the socket (helpers.ts). */
+const call = serviceCall
 
 function connectError(socket: Socket): Promise<Error> {
   return waitForEvent<Error>(socket, 'connect_error')

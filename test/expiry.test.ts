@@ -3,24 +3,25 @@
 // nothing. Short-lived tokens (4 s) so the test sees the whole life of one.
 import assert from 'assert'
 import { io } from 'socket.io-client'
-import type { Socket } from 'socket.io-client'
 import { createClient } from '../src/client'
 import type { TestServer } from './helpers'
-import { bearer, connected, newUser, logIn, recordEvents, sleep, startTestServer, until, waitForEvent } from './helpers'
+import {
+  bearer,
+  connected,
+  newUser,
+  logIn,
+  recordEvents,
+  sleep,
+  startTestServer,
+  until,
+  waitForEvent,
+  serviceCall
+} from './helpers'
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789'
 
-/** A Feathers call over the socket: (error, result). */
-function call(
-  socket: Socket,
-  method: string,
-  path: string,
-  ...args: unknown[]
-): Promise<{ error?: any; result?: any }> {
-  return new Promise((resolve) =>
-    socket.emit(method, path, ...args, (error: any, result: any) => resolve(error ? { error } : { result }))
-  )
-}
+/** A Feathers call over the socket (helpers.ts). */
+const call = serviceCall
 
 describe('token expiry on live sockets', function () {
   this.timeout(30_000)

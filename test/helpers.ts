@@ -201,3 +201,19 @@ export async function newUser(server: TestServer, label = 'user') {
   const { user, email, password } = await signUp(server, uniqueEmail(label))
   return { user, email, password, token: await logIn(server, email, password) }
 }
+
+/** A Feathers call over a socket: `emit(method, path, ...args, callback)`, answered (error, result). */
+export function serviceCall(
+  socket: { emit: (...args: any[]) => unknown },
+  method: string,
+  servicePath: string,
+  ...args: unknown[]
+): Promise<{ error?: any; result?: any }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer to ${method} ${servicePath}`)), 5000)
+    socket.emit(method, servicePath, ...args, (error: any, result: any) => {
+      clearTimeout(timer)
+      resolve(error ? { error } : { result })
+    })
+  })
+}

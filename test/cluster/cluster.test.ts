@@ -9,39 +9,25 @@ import {
   createSession,
   recordEvents,
   sleep,
-  startTestServer,
   subscribe,
   until,
   waitForEvent
 } from '../helpers'
 import type { TestServer } from '../helpers'
+import { requireClusterServices, startPair } from './pair'
 import { createClient } from '../../src/client'
-
-const redisUrl = process.env.REDIS_URL
-const databaseUrl = process.env.DATABASE_URL
 
 describe('cluster over Redis', function () {
   let a: TestServer
   let b: TestServer
 
-  before(function () {
-    if (!redisUrl) throw new Error('REDIS_URL is not set: the cluster suite needs a Redis server (see .ci/run)')
-    // SQLite is the single-process default: two instances writing one SQLite file from one process
-    // block each other (better-sqlite3 waits for the lock synchronously).
-    if (!databaseUrl?.startsWith('postgres'))
-      throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
-  })
+  before(requireClusterServices)
 
   beforeEach(async () => {
     // Both instances share one database and one Redis prefix of their own.
-    const shared = {
-      database: databaseUrl,
-      redisUrl,
-      redisPrefix: `vibecode-test-${process.pid}-${Date.now()}`,
+    ;({ a, b } = await startPair('cluster', {
       heartbeatIntervalMs: 100
-    }
-    a = await startTestServer({ ...shared, instanceId: 'a' })
-    b = await startTestServer({ ...shared, instanceId: 'b' })
+    }))
   })
 
   afterEach(async () => {

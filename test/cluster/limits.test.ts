@@ -2,36 +2,25 @@
 // PostgreSQL DATABASE_URL): a user's budget and open-socket places are one across the cluster,
 // not one per instance.
 import assert from 'assert'
-import { connected, createProject, sleep, startTestServer, until, waitForEvent } from '../helpers'
+import { connected, createProject, sleep, until, waitForEvent } from '../helpers'
 import type { TestServer } from '../helpers'
+import { redisUrl, requireClusterServices, startPair } from './pair'
 import { createClient } from 'redis'
 import { RedisOpenSockets } from '../../src/limits/open-sockets'
-
-const redisUrl = process.env.REDIS_URL
-const databaseUrl = process.env.DATABASE_URL
 
 describe('abuse limits across instances (Redis store)', function () {
   let a: TestServer
   let b: TestServer
 
-  before(function () {
-    if (!redisUrl) throw new Error('REDIS_URL is not set: the cluster suite needs a Redis server (see .ci/run)')
-    if (!databaseUrl?.startsWith('postgres'))
-      throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
-  })
+  before(requireClusterServices)
 
   beforeEach(async () => {
-    const shared = {
-      database: databaseUrl,
-      redisUrl,
-      redisPrefix: `vibecode-test-limits-${process.pid}-${Date.now()}`,
+    ;({ a, b } = await startPair('limits', {
       rateLimits: 'on' as const,
       rateLimitWindowS: 2,
       rateLimitProjectsPerMin: 3,
       rateLimitSocketsPerUser: 2
-    }
-    a = await startTestServer({ ...shared, instanceId: 'a' })
-    b = await startTestServer({ ...shared, instanceId: 'b' })
+    }))
   })
 
   afterEach(async () => {

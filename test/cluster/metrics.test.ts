@@ -3,11 +3,9 @@
 // (equal to GET /connections), a room event counts as published once, on the instance that sent
 // it, and delivered on each instance to its own sockets; /health/ready checks Redis.
 import assert from 'assert'
-import { connected, createProject, startTestServer, subscribe, until } from '../helpers'
+import { connected, createProject, subscribe, until } from '../helpers'
 import type { TestServer } from '../helpers'
-
-const redisUrl = process.env.REDIS_URL
-const databaseUrl = process.env.DATABASE_URL
+import { requireClusterServices, startPair } from './pair'
 
 /** One sample's value from a scrape (0 when absent). */
 async function sample(server: TestServer, name: string, labels = '') {
@@ -20,21 +18,12 @@ describe('cluster: metrics and readiness', function () {
   let a: TestServer
   let b: TestServer
 
-  before(function () {
-    if (!redisUrl) throw new Error('REDIS_URL is not set: the cluster suite needs a Redis server (see .ci/run)')
-    if (!databaseUrl?.startsWith('postgres'))
-      throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
-  })
+  before(requireClusterServices)
 
   beforeEach(async () => {
-    const shared = {
-      database: databaseUrl,
-      redisUrl,
-      redisPrefix: `vibecode-metrics-${process.pid}-${Date.now()}`,
+    ;({ a, b } = await startPair('metrics', {
       heartbeatIntervalMs: 100
-    }
-    a = await startTestServer({ ...shared, instanceId: 'a' })
-    b = await startTestServer({ ...shared, instanceId: 'b' })
+    }))
   })
 
   afterEach(async () => {

@@ -6,21 +6,9 @@ import assert from 'assert'
 import type { Socket } from 'socket.io-client'
 import type { Configuration } from '../../src/declarations'
 import { projectRoom } from '../../src/realtime'
-import {
-  bearer,
-  connected,
-  newUser,
-  recordEvents,
-  sleep,
-  startTestServer,
-  subscribe,
-  until,
-  waitForEvent
-} from '../helpers'
+import { bearer, connected, newUser, recordEvents, sleep, subscribe, until, waitForEvent } from '../helpers'
 import type { TestServer } from '../helpers'
-
-const redisUrl = process.env.REDIS_URL
-const databaseUrl = process.env.DATABASE_URL
+import { requireClusterServices, startPair } from './pair'
 
 // The abuse limits have their own tests; here they would only count this suite's requests.
 const REQUIRED: Partial<Configuration> = {
@@ -38,22 +26,13 @@ describe('cluster over Redis: revocation (AUTH=required)', function () {
   let viewer: User
   let editor: User
 
-  before(function () {
-    if (!redisUrl) throw new Error('REDIS_URL is not set: the cluster suite needs a Redis server (see .ci/run)')
-    if (!databaseUrl?.startsWith('postgres'))
-      throw new Error('DATABASE_URL must be a PostgreSQL URL for the cluster suite')
-  })
+  before(requireClusterServices)
 
   beforeEach(async () => {
-    const shared = {
+    ;({ a, b } = await startPair('revoke', {
       ...REQUIRED,
-      database: databaseUrl,
-      redisUrl,
-      redisPrefix: `vibecode-test-revoke-${process.pid}-${Date.now()}`,
       heartbeatIntervalMs: 100
-    }
-    a = await startTestServer({ ...shared, instanceId: 'a' })
-    b = await startTestServer({ ...shared, instanceId: 'b' })
+    }))
     // Users live in the shared database: made on A, their tokens work on B (same secret).
     ;[owner, viewer, editor] = await Promise.all([
       newUser(a, 'cluster-owner'),
