@@ -232,10 +232,9 @@ describe('test runs', () => {
         test_command: ['node', '-e', 'console.log(JSON.stringify(Object.keys(process.env).sort()))']
       })
       const run = (await server.http.post(`/projects/${project.id}/test-runs`)).data
+      // One read per check: two reads could see 'queued' then 'running' and stop too early.
       await until(
-        async () =>
-          (await server.http.get(`/test-runs/${run.id}`)).data.status !== 'running' &&
-          (await server.http.get(`/test-runs/${run.id}`)).data.status !== 'queued',
+        async () => !['queued', 'running'].includes((await server.http.get(`/test-runs/${run.id}`)).data.status),
         'finished'
       )
       const stored = (await server.http.get(`/test-runs/${run.id}`)).data
