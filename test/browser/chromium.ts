@@ -5,7 +5,8 @@ import { chromium } from 'playwright-core'
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-export function launchChromium() {
+/** `extraArgs`: flags a test needs besides these (e.g. --host-resolver-rules). */
+export function launchChromium(extraArgs: string[] = []) {
   if (!fs.existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath} (apt-get install chromium)`)
   return chromium.launch({
     executablePath: chromiumPath,
@@ -18,7 +19,8 @@ export function launchChromium() {
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
-      '--disable-sync'
+      '--disable-sync',
+      ...extraArgs
     ]
   })
 }

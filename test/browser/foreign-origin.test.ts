@@ -12,32 +12,12 @@ import assert from 'assert'
 import fs from 'fs'
 import http from 'http'
 import type { AddressInfo } from 'net'
-import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer } from '../helpers'
 import type { TestServer } from '../helpers'
-import { chromiumPath } from './chromium'
+import { launchChromium } from './chromium'
 
 const FOREIGN_HOST = 'evil.example'
-
-/** Debian's Chromium with test/browser/chromium.ts's flags, resolving FOREIGN_HOST to 127.0.0.1. */
-function launchChromium() {
-  if (!fs.existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath} (apt-get install chromium)`)
-  return chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--host-resolver-rules=MAP ${FOREIGN_HOST} 127.0.0.1`
-    ]
-  })
-}
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>a page</title><script src="/socket.io.js"></script></head>
@@ -121,7 +101,8 @@ describe('a page on a foreign origin, in a browser', function () {
   const refusedHandshakes: { code: number; message: string }[] = []
 
   before(async () => {
-    browser = await launchChromium()
+    // FOREIGN_HOST resolves to 127.0.0.1, so its requests reach the server.
+    browser = await launchChromium([`--host-resolver-rules=MAP ${FOREIGN_HOST} 127.0.0.1`])
     pages = await startPageServer()
     // The default origins and AUTH=off (whatever TEST_AUTH says): loopback pages are allowed.
     server = await startTestServer({
