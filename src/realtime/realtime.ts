@@ -8,15 +8,17 @@ import { createClient } from 'redis'
 import type { Server, ServerOptions, Socket } from 'socket.io'
 import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
 import { ConnectionTracker } from './connections'
+import { enableFastBroadcast } from './fast-broadcast'
 import type { EventLog } from './event-log'
 import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
 import { CONTROL_EVENTS } from './events'
 import { Heartbeat, heartbeatPayload } from './heartbeat'
 import { Positioning } from './positioning'
+import { Presence, type PresenceOptions } from './presence'
 import { ProjectStreams } from './project-streams'
 import { Revocations } from './revocations'
 import { RoomChannel, RoomTarget, projectIdOfRoom, projectRoom } from './rooms'
-import { Subscriptions, type AuthorizeSubscription } from './subscriptions'
+import { Subscriptions, type AuthorizeSubscription, type JoinProject } from './subscriptions'
 import { SlowConsumers, type SlowConsumerLimits } from './slow-consumers'
 import { joinWithCatchUp } from './catch-up'
 import type { RealtimeObserver } from './observer'
@@ -53,6 +55,8 @@ export interface RealtimeOptions {
   observer?: RealtimeObserver
   /** While it gives a reason, new sockets are refused at the engine.io handshake (drain, src/observability). */
   refuseConnections?: () => string | undefined
+  /** Presence (presence.ts): the grace period of lost connections and who a socket is. */
+  presence?: Pick<PresenceOptions, 'graceMs' | 'localUserId'>
 }
 
 type RedisClient = ReturnType<typeof createClient>
@@ -73,6 +77,8 @@ export class Realtime {
   private redis?: { pub: RedisClient; sub: RedisClient }
   /** Tells rooms where their streams stand (with an event log only). */
   readonly positioning?: Positioning
+  /** Who is in each project room, cluster-wide (presence.ts). */
+  readonly presence: Presence
 
   constructor(private readonly options: RealtimeOptions) {
     this.instance = options.instanceId ?? `${os.hostname()}:${process.pid}`
@@ -90,7 +96,19 @@ export class Realtime {
       options.eventLog,
       (socket) => this.slowConsumers.pace(socket)
     )
-    this.subscriptions = new Subscriptions(options.authorizeSubscription, join, options.observer)
+    this.presence = new Presence({
+      instance: this.instance,
+      graceMs: options.presence?.graceMs ?? 5000,
+      intervalMs: options.heartbeatIntervalMs,
+      localUserId: options.presence?.localUserId,
+      log: options.log
+    })
+    // A subscribe ack (a resume's too) carries who is in the room, the new socket included.
+    const joinWithPresence: JoinProject = async (socket, projectId, since, epoch) => ({
+      ...(await join(socket, projectId, since, epoch)),
+      presence: this.presence.list(projectId)
+    })
+    this.subscriptions = new Subscriptions(options.authorizeSubscription, joinWithPresence, options.observer)
     if (options.eventLog) {
       this.positioning = new Positioning({
         intervalMs: options.positionIntervalMs ?? 10_000,
@@ -198,6 +216,7 @@ export class Realtime {
     }
     this.cluster.answerRequests(io, Boolean(this.redis))
     this.revocations.bind(io, Boolean(this.redis))
+    this.presence.bind(io, Boolean(this.redis))
 
     const adapter = io.of('/').adapter
     adapter.on('create-room', (room: string) => this.tracker.roomCreated(room))
@@ -209,6 +228,7 @@ export class Realtime {
     io.on('connection', (socket) => {
       this.options.onConnection?.(socket)
       this.slowConsumers.watch(socket)
+      enableFastBroadcast(socket, this.slowConsumers.fastFrameHooks(socket))
       this.tracker.connected(socket)
       socket.on('disconnect', () => this.tracker.disconnected(socket))
       this.subscriptions.listen(socket)
@@ -253,6 +273,8 @@ export class Realtime {
     this.slowConsumers.stop()
     this.streams.stopPruning()
     this.positioning?.stop()
+    // Before the sockets go: the other instances hear that this one's entries leave after the grace period.
+    this.presence.stop()
     const io = this.io
     if (io) {
       // WebSocket connections and pending long-polling requests alike.

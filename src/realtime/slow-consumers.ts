@@ -13,6 +13,7 @@
 // one sweep over the sockets, once a second (a quarter of SLOW_CONSUMER_MAX_MS when that is
 // shorter): O(N) once a second, not per event.
 import type { Socket } from 'socket.io'
+import type { FastFrameHooks } from './fast-broadcast'
 
 export interface SlowConsumerLimits {
   /** Bytes held for one socket past which it is cut (0: no byte limit). */
@@ -177,11 +178,39 @@ export class SlowConsumers {
     this.stopSweep()
   }
 
+  /**
+   * What this socket's accounting hears of frames the fast path (fast-broadcast.ts) writes past
+   * engine.io (no packetCreate, flush or drain for them); undefined for a socket not watched.
+   */
+  fastFrameHooks(socket: Socket): FastFrameHooks | undefined {
+    const holding = this.bySocket.get(socket)
+    if (!holding) return undefined
+    const { conn } = holding
+    return {
+      // The fast path writes only to a socket that held nothing: this frame is the oldest data held.
+      held: () => {
+        if (holding.cut) return
+        holding.since = Date.now()
+        this.checkBytes(holding)
+      },
+      // As a transport drain: nothing held any more unless a normal batch or bytes are still out.
+      sent: () => {
+        if (conn.transport.writable && conn.writeBuffer.length === 0 && !websocketOf(conn)?.bufferedAmount) {
+          holding.since = null
+        }
+      }
+    }
+  }
+
   private packetCreated(holding: Holding, data: unknown) {
     if (holding.cut) return
     // A writable transport flushes this packet at once (the flush stamps it): no clock needed here.
     if (holding.since === null && !holding.conn.transport.writable) holding.since = Date.now()
     holding.queued += sizeOf(data)
+    this.checkBytes(holding)
+  }
+
+  private checkBytes(holding: Holding) {
     const bytes = holding.bytes()
     if (bytes > this.stats.peakBytes) this.stats.peakBytes = bytes
     if (this.limits.maxBytes > 0 && bytes > this.limits.maxBytes) this.cut(holding, 'bytes', bytes, Date.now())
