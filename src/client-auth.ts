@@ -7,7 +7,7 @@
 // Only types come from the server's modules: this file bundles for the browser.
 import type { Socket } from 'socket.io-client'
 import type { ProjectRooms } from './project-rooms'
-import { CONTROL_EVENTS } from './realtime/events'
+import { CONTROL_EVENTS } from './realtime/events/names'
 
 export type GetToken = () => string | Promise<string>
 

@@ -18,7 +18,7 @@ import type {
   SubscriptionOk,
   SubscriptionRevokedEvent
 } from './realtime/events'
-import { CONTROL_EVENTS } from './realtime/events'
+import { CONTROL_EVENTS } from './realtime/events/names'
 import { SubscriptionError } from './project-rooms.options'
 import type { ConnectionState, Logger, ProjectRoomsOptions, SubscriptionHandlers } from './project-rooms.options'
 
