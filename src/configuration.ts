@@ -15,6 +15,7 @@ import {
   adminUiSettingsProperties,
   normalizeAdminUiSettings
 } from './admin-ui/settings'
+import { normalizeWorkersSettings, workersProblems, workersSettingsProperties } from './workers/settings'
 
 export const configurationSchema = Type.Object(
   {
@@ -79,7 +80,9 @@ export const configurationSchema = Type.Object(
     // The socket.io Admin UI (src/admin-ui): off unless ADMIN_UI_USERNAME + ADMIN_UI_PASSWORD_HASH.
     ...adminUiSettingsProperties,
     // Logs, /metrics and shutdown (src/observability): LOG_LEVEL, METRICS_TOKEN, SHUTDOWN_GRACE_MS.
-    ...observabilitySettingsProperties
+    ...observabilitySettingsProperties,
+    // Server processes on this machine (src/workers): WORKERS=<n>|auto.
+    ...workersSettingsProperties
   },
   { additionalProperties: true }
 )
@@ -194,6 +197,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
   normalizeLimitSettings(result)
   normalizeAdminUiSettings(result)
   normalizeObservabilitySettings(result)
+  normalizeWorkersSettings(result)
   return result
 }
 
@@ -218,7 +222,7 @@ export function validateConfiguration(settings: Record<string, unknown>): Applic
           problem.message
         return `${problem.instancePath.slice(1).replace(/\//g, '.') || key}${env} ${message}${value}${length}`
       })
-  problems.push(...authProblems(settings), ...adminUiProblems(settings))
+  problems.push(...authProblems(settings), ...adminUiProblems(settings), ...workersProblems(settings))
   if (problems.length === 0) return settings as ApplicationConfiguration
   throw new ConfigurationError(problems)
 }

@@ -1,54 +1,78 @@
-// The client side of the fan-out benchmark, in its own process so its JSON parsing does not count
-// as server CPU: N socket.io clients subscribed to one project room. For every benchmark event it
-// tells the parent when all N sockets have it.
+// The client side of the fan-out benchmark, in processes of its own so their parsing does not count
+// as server CPU: this process's share of the sockets of each server (fanout-server.ts): socket.io
+// clients subscribed to the project room (ours) or in the bench room (raw, joined on connect), and
+// bare websocket clients (floor). For every benchmark event it tells the parent when all of its
+// sockets of that server have it. An event's key starts with its server: `ours/...`, `raw/...`.
 import { io } from 'socket.io-client'
 import type { Socket } from 'socket.io-client'
+import { WebSocket } from 'ws'
 
-interface Start {
+interface Group {
+  server: 'ours' | 'raw' | 'floor'
   url: string
   n: number
-  projectId: number
+  /** Ours: the project each socket subscribes to. */
+  projectId?: number
 }
 
 const sockets: Socket[] = []
+const websockets: WebSocket[] = []
 const counts = new Map<string, number>()
-let expected = 0
+const expected = new Map<string, number>()
 
-function onEvent(_event: string, payload: { key?: string }) {
+function received(payload: { key?: string }) {
   if (!payload || typeof payload.key !== 'string') return
   const count = (counts.get(payload.key) ?? 0) + 1
-  if (count === expected) {
+  if (count === expected.get(payload.key.slice(0, payload.key.indexOf('/')))) {
     counts.delete(payload.key)
     process.send!({ received: payload.key })
   } else counts.set(payload.key, count)
 }
 
-async function connectAll({ url, n, projectId }: Start) {
-  expected = n
-  // Connect in batches so the server is not handed 1,000 handshakes at once.
-  for (let start = 0; start < n; start += 100) {
-    const batch = Array.from({ length: Math.min(100, n - start) }, () => {
-      const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false })
-      sockets.push(socket)
-      socket.onAny(onEvent)
-      return new Promise<void>((resolve, reject) => {
-        socket.once('connect', async () => {
-          const ack = await socket.emitWithAck('subscribe', { project_id: projectId })
-          if (ack.ok) resolve()
-          else reject(new Error(JSON.stringify(ack)))
-        })
-        socket.once('connect_error', reject)
-      })
+function connectSocketIo({ url, projectId }: Group) {
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false })
+  sockets.push(socket)
+  socket.onAny((_event, payload) => received(payload))
+  return new Promise<void>((resolve, reject) => {
+    socket.once('connect', async () => {
+      if (projectId === undefined) return resolve()
+      const ack = await socket.emitWithAck('subscribe', { project_id: projectId })
+      if (ack.ok) resolve()
+      else reject(new Error(JSON.stringify(ack)))
     })
-    await Promise.all(batch)
-  }
-  process.send!({ ready: sockets.length })
+    socket.once('connect_error', reject)
+  })
 }
 
-process.on('message', (message: { start?: Start; stop?: boolean }) => {
+function connectWs({ url }: Group) {
+  const ws = new WebSocket(url.replace('http', 'ws'))
+  websockets.push(ws)
+  // The floor sends what socket.io would: "42" and the JSON array [event, payload].
+  ws.on('message', (data) => received(JSON.parse(data.toString().slice(2))[1]))
+  return new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+}
+
+async function connectAll(groups: Group[]) {
+  for (const group of groups) {
+    expected.set(group.server, group.n)
+    const connect = group.server === 'floor' ? connectWs : connectSocketIo
+    // In batches, so no server is handed thousands of handshakes at once.
+    for (let start = 0; start < group.n; start += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, group.n - start) }, () => connect(group)))
+    }
+  }
+  process.send!({ ready: sockets.length + websockets.length })
+}
+
+process.on('message', (message: { start?: Group[]; stop?: boolean }) => {
   if (message.start) connectAll(message.start).catch((error) => process.send!({ error: String(error) }))
   if (message.stop) {
     for (const socket of sockets) socket.disconnect()
+    for (const ws of websockets) ws.terminate()
     setTimeout(() => process.exit(0), 100)
   }
 })
+process.on('disconnect', () => process.exit(0))

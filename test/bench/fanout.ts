@@ -1,54 +1,49 @@
-// Fan-out benchmark (`npm run bench:fanout`): one event to N sockets in one room, three ways, side
-// by side in one run against one server:
-//   (a) raw      io.to(room).emit(...)                          - socket.io alone
-//   (b) feathers a stock Feathers channel holding the N connections (per-connection emit loop)
-//   (c) ours     a service event published to the project's RoomChannel (src/realtime), numbered
-//                and stored in the project's event log before it is sent, as deployed
-//   (d) rooms    the same without the event log: what the room channels alone cost
-// Each event is sent after the previous one reached all N clients (a separate process); the cases
-// take turns event by event, in a shuffled order each round (seeded, so runs repeat): a fixed
-// rotation would always put the same case right after the stock Feathers one and bill it that
-// case's garbage collection (1,000 copies of the payload per event). Server CPU per event comes from
-// process.cpuUsage() around each event (the whole process: GC and libuv threads included, so
-// single samples are noisy: the table gives the mean and the median of k); latency is send -> last
-// client has it.
+// Fan-out benchmark (`npm run bench:fanout`): one event to N sockets in one room, six ways, side by
+// side in one run, each server in a process of its own (fanout-server.ts):
+//   (a) raw        a bare socket.io 4.8 server, io.to(room).emit(...)       - socket.io alone
+//   (b) feathers   our app: a stock Feathers channel holding the N connections (per-connection emit)
+//   (c) ours       our app: a service event published to the project's RoomChannel (src/realtime),
+//                  numbered and stored in the project's event log before it is sent, as deployed
+//   (d) rooms      the same without the event log: what the room channels alone cost
+//   (e) floor      a bare `ws` server writing one pre-built frame (header and payload in one buffer,
+//                  built once) to every socket: about one write per recipient, the floor for Node
+//   (e') floor_send the same server with ws's own send() of a pre-built buffer (a frame per socket)
+// The clients (socket.io clients for a-d, bare websockets for e) live in other processes (several
+// for large N). Each event is sent after the previous one reached all N clients; the cases take
+// turns event by event, in a shuffled order each round (seeded, so runs repeat): a fixed rotation
+// would bill one case the garbage another left. Server CPU per event is process.cpuUsage() of that
+// server's process from the send until the last client has it (GC and libuv threads included, so
+// single samples are noisy: the table gives the mean and the median of k); latency is the parent's
+// request -> the last client has it (two IPC hops included, alike for every case).
 //
-//   BENCH_N=1000 BENCH_K=60 BENCH_SIZES=1024,102400 npm run bench:fanout
+//   BENCH_RUNS=1000:1024:60,1000:102400:60,10000:1024:20 npm run bench:fanout   (n:bytes:k, the default)
+// N = 10,000 needs 10,000 descriptors per server process: `ulimit -n 20000`.
 import { fork } from 'child_process'
+import type { ChildProcess } from 'child_process'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
-import type { ChildProcess } from 'child_process'
-import { createApp } from '../../src/app'
-import { startServer } from '../../src/http'
-import type { Application } from '../../src/declarations'
+import type { ServerKind } from './fanout-server'
+import { fanoutReport, printTable, type Sample } from './fanout-report'
 
-const N = Number(process.env.BENCH_N ?? 1000)
-const K = Number(process.env.BENCH_K ?? 60)
+const CASES = ['raw', 'feathers', 'ours', 'rooms', 'floor', 'floor_send'] as const
+export type Case = (typeof CASES)[number]
+const SERVER_OF: Record<Case, ServerKind> = {
+  raw: 'raw',
+  feathers: 'ours',
+  ours: 'ours',
+  rooms: 'ours',
+  floor: 'floor',
+  floor_send: 'floor'
+}
+const RUNS = (process.env.BENCH_RUNS ?? '1000:1024:60,1000:102400:60,10000:1024:20').split(',').map((run) => {
+  const [n, bytes, k] = run.split(':').map(Number)
+  return { n, bytes, k }
+})
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
-const SIZES = (process.env.BENCH_SIZES ?? '1024,102400').split(',').map(Number)
+/** Sockets per client process at most (each holds its share of the three servers' sockets). */
+const PER_CLIENT_PROCESS = 5000
 const OUT = path.join(__dirname, '..', '..', 'evidence', 'bench', 'fanout.json')
-
-type Case = 'raw' | 'feathers' | 'ours' | 'rooms'
-const CASES: Case[] = ['raw', 'feathers', 'ours', 'rooms']
-const STOCK_CHANNEL = 'bench-stock'
-
-interface Sample {
-  cpuMs: number
-  latencyMs: number
-}
-
-function payloadOf(bytes: number, key: string, projectId: number) {
-  // JSON size ~ bytes: the padding makes up the rest.
-  const base = { key, project_id: projectId, padding: '' }
-  base.padding = 'x'.repeat(Math.max(0, bytes - JSON.stringify(base).length))
-  return base
-}
-
-function quantile(values: number[], q: number) {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
-}
 
 // A small seeded PRNG (mulberry32): the same order of cases on every run.
 let seed = 0x5eed
@@ -68,183 +63,127 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy
 }
 
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
-const round = (value: number, digits = 3) => Number(value.toFixed(digits))
-
-async function setUp() {
-  const app: Application = createApp({
-    port: 0,
-    host: '127.0.0.1',
-    database: 'sqlite::memory:',
-    heartbeatIntervalMs: 3_600_000
-  })
-  // The benchmark's own service: two custom events, one published the stock way, one ours.
-  app.use(
-    'bench' as any,
-    {
-      async find() {
-        return []
-      }
-    } as any,
-    { methods: ['find'], events: ['stock', 'ours'] }
-  )
-  app.service('bench' as any).publish('stock', () => app.channel(STOCK_CHANNEL))
-  app.service('bench' as any).publish('ours', (data: any) => app.realtime.projectChannel(data.project_id))
-  // (b) needs every connection in a stock Feathers channel.
-  app.on('connection', (connection: any) => app.channel(STOCK_CHANNEL).join(connection))
-
-  const server = await startServer(app)
-  const address = server.address() as { port: number }
-  const project = await app.service('projects').create({ name: 'bench' })
-  return { app, url: `http://127.0.0.1:${address.port}`, projectId: project.id }
+function child(file: string) {
+  return fork(path.join(__dirname, file), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] })
 }
 
-function startClients(url: string, projectId: number): Promise<ChildProcess> {
-  const child = fork(path.join(__dirname, 'fanout-clients.ts'), [], {
-    execArgv: ['-r', 'ts-node/register/transpile-only']
-  })
+/** Sends one message and resolves with the child's next answer that has `field`. */
+function ask<T>(process: ChildProcess, message: object, field: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    child.once('message', (message: any) =>
-      message.ready === N ? resolve(child) : reject(new Error(JSON.stringify(message)))
-    )
-    child.once('exit', (code) => reject(new Error(`client process exited with ${code}`)))
-    child.send({ start: { url, n: N, projectId } })
+    const onMessage = (answer: any) => {
+      if (answer.error) reject(new Error(answer.error))
+      else if (field in answer) resolve(answer[field])
+      else return
+      process.off('message', onMessage)
+    }
+    process.on('message', onMessage)
+    process.send(message)
   })
 }
 
-async function main() {
-  const { app, url, projectId } = await setUp()
-  const clients = await startClients(url, projectId)
-  const room = `project:${projectId}`
-  if (app.channel(STOCK_CHANNEL).length !== N)
-    throw new Error(`stock channel has ${app.channel(STOCK_CHANNEL).length} connections`)
+async function startServers() {
+  const servers = {} as Record<ServerKind, { process: ChildProcess; url: string; projectId: number }>
+  for (const kind of ['ours', 'raw', 'floor'] as const) {
+    const process = child('fanout-server.ts')
+    const ready = await ask<{ url: string; projectId: number }>(process, { start: kind }, 'ready')
+    servers[kind] = { process, ...ready }
+  }
+  return servers
+}
 
-  let waiting: { key: string; resolve: () => void } | undefined
-  clients.on('message', (message: any) => {
-    if (waiting && message.received === waiting.key) waiting.resolve()
-  })
+type Servers = Awaited<ReturnType<typeof startServers>>
 
-  // (d) runs the same path with the log switched off for that one event (events go one at a time).
-  // (The streams' options are private: the benchmark reaches in to switch the log per event.)
-  const options = (app.realtime.streams as unknown as { options: { eventLog?: unknown } }).options
-  const eventLog = options.eventLog
-  const send: Record<Case, (payload: any) => void> = {
-    raw: (payload) => app.io.to(room).emit('bench raw', payload),
-    feathers: (payload) => app.service('bench' as any).emit('stock', payload),
-    ours: (payload) => {
-      options.eventLog = eventLog
-      app.service('bench' as any).emit('ours', payload)
-    },
-    rooms: (payload) => {
-      options.eventLog = undefined
-      app.service('bench' as any).emit('ours', payload)
-    }
+async function startClients(servers: Servers, n: number) {
+  const count = Math.max(2, Math.ceil((3 * n) / PER_CLIENT_PROCESS))
+  const share = (i: number) => Math.floor(n / count) + (i < n % count ? 1 : 0)
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const process = child('fanout-clients.ts')
+      const groups = (['ours', 'raw', 'floor'] as const).map((server) => ({
+        server,
+        url: servers[server].url,
+        n: share(i),
+        projectId: server === 'ours' ? servers.ours.projectId : undefined
+      }))
+      const ready = await ask<number>(process, { start: groups }, 'ready')
+      if (ready !== 3 * share(i)) throw new Error(`client process ${i}: ${ready} sockets`)
+      return process
+    })
+  )
+}
+
+async function runN(n: number, runs: typeof RUNS) {
+  const servers = await startServers()
+  const clients = await startClients(servers, n)
+  const waiting = new Map<string, { left: number; resolve: () => void }>()
+  for (const client of clients) {
+    client.on('message', (message: any) => {
+      const entry = message.received && waiting.get(message.received)
+      if (entry && --entry.left === 0) entry.resolve()
+    })
   }
 
   async function once(kind: Case, bytes: number, i: number): Promise<Sample> {
-    const key = `${kind}-${bytes}-${i}`
-    const payload = payloadOf(bytes, key, projectId)
-    const arrived = new Promise<void>((resolve) => (waiting = { key, resolve }))
-    const cpu = process.cpuUsage()
+    const server = servers[SERVER_OF[kind]].process
+    const key = `${SERVER_OF[kind]}/${kind}-${bytes}-${i}`
+    const arrived = new Promise<void>((resolve) => waiting.set(key, { left: clients.length, resolve }))
     const start = process.hrtime.bigint()
-    send[kind](payload)
+    server.send({ send: { kind, bytes, key } })
     await arrived
     const latencyMs = Number(process.hrtime.bigint() - start) / 1e6
-    const used = process.cpuUsage(cpu)
-    return { cpuMs: (used.user + used.system) / 1000, latencyMs }
+    waiting.delete(key)
+    const cpuMs = await ask<number>(server, { done: true }, 'cpuMs')
+    return { cpuMs, latencyMs }
   }
 
   const results = []
-  for (const bytes of SIZES) {
-    const samples: Record<Case, Sample[]> = { raw: [], feathers: [], ours: [], rooms: [] }
-    for (let i = 0; i < WARMUP + K; i++) {
+  for (const { bytes, k } of runs) {
+    const samples = Object.fromEntries(CASES.map((kind) => [kind, [] as Sample[]])) as Record<Case, Sample[]>
+    for (let i = 0; i < WARMUP + k; i++) {
       for (const kind of shuffled(CASES)) {
         const sample = await once(kind, bytes, i)
         if (i >= WARMUP) samples[kind].push(sample)
       }
     }
-    const cpu = (kind: Case) => mean(samples[kind].map((s) => s.cpuMs))
-    const cpuMedian = (kind: Case) =>
-      quantile(
-        samples[kind].map((s) => s.cpuMs),
-        0.5
-      )
-    const p = (kind: Case, q: number) =>
-      quantile(
-        samples[kind].map((s) => s.latencyMs),
-        q
-      )
-    results.push({
-      n: N,
-      bytes,
-      k: K,
-      raw_cpu_ms: round(cpu('raw')),
-      feathers_cpu_ms: round(cpu('feathers')),
-      ours_cpu_ms: round(cpu('ours')),
-      rooms_cpu_ms: round(cpu('rooms')),
-      raw_cpu_median_ms: round(cpuMedian('raw')),
-      feathers_cpu_median_ms: round(cpuMedian('feathers')),
-      ours_cpu_median_ms: round(cpuMedian('ours')),
-      rooms_cpu_median_ms: round(cpuMedian('rooms')),
-      raw_p50_ms: round(p('raw', 0.5)),
-      raw_p99_ms: round(p('raw', 0.99)),
-      feathers_p50_ms: round(p('feathers', 0.5)),
-      feathers_p99_ms: round(p('feathers', 0.99)),
-      ours_p50_ms: round(p('ours', 0.5)),
-      ours_p99_ms: round(p('ours', 0.99)),
-      rooms_p50_ms: round(p('rooms', 0.5)),
-      rooms_p99_ms: round(p('rooms', 0.99)),
-      feathers_cpu_ratio: round(cpu('feathers') / cpu('raw'), 2),
-      ours_cpu_ratio: round(cpu('ours') / cpu('raw'), 2),
-      rooms_cpu_ratio: round(cpu('rooms') / cpu('raw'), 2),
-      feathers_cpu_median_ratio: round(cpuMedian('feathers') / cpuMedian('raw'), 2),
-      ours_cpu_median_ratio: round(cpuMedian('ours') / cpuMedian('raw'), 2),
-      rooms_cpu_median_ratio: round(cpuMedian('rooms') / cpuMedian('raw'), 2)
-    })
+    results.push(fanoutReport(n, bytes, k, CASES, samples))
   }
+  for (const client of clients) client.send({ stop: true })
+  for (const server of Object.values(servers)) server.process.kill()
+  return results
+}
 
-  clients.send({ stop: true })
-  await app.teardown()
+async function main() {
+  const started = Date.now()
+  const results = []
+  for (const n of [...new Set(RUNS.map((run) => run.n))]) {
+    results.push(
+      ...(await runN(
+        n,
+        RUNS.filter((run) => run.n === n)
+      ))
+    )
+  }
+  printTable(results, CASES)
 
-  const header = ['N', 'bytes', 'case', 'CPU ms/event', 'x raw', 'CPU median', 'p50 ms', 'p99 ms']
-  const rows = results.flatMap((r) =>
-    CASES.map((kind) => [
-      r.n,
-      r.bytes,
-      kind,
-      (r as any)[`${kind}_cpu_ms`].toFixed(2),
-      kind === 'raw' ? '1.00' : (r as any)[`${kind}_cpu_ratio`].toFixed(2),
-      (r as any)[`${kind}_cpu_median_ms`].toFixed(2),
-      (r as any)[`${kind}_p50_ms`].toFixed(2),
-      (r as any)[`${kind}_p99_ms`].toFixed(2)
-    ])
-  )
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)))
-  const line = (cells: unknown[]) => cells.map((cell, i) => String(cell).padStart(widths[i])).join('  ')
-  console.log(line(header))
-  for (const row of rows) console.log(line(row))
-
-  fs.mkdirSync(path.dirname(OUT), { recursive: true })
+  // WORKERS=n runs (bench:fanout's workers case) write their own key: keep it.
+  const previous = fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) : {}
   const report = {
     command: 'npm run bench:fanout',
-    note: 'CPU = server process CPU (user+system) per event, mean over k events; ratios are means over raw',
+    note:
+      'CPU = a server process CPU (user+system) per event, from the send until the last client has it; mean ' +
+      'and median over k events; ratios: over raw (a bare socket.io server) and over floor (a bare ws server, ' +
+      'one pre-built frame per recipient); latency: request -> last client has it',
     generated_at: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
-    k: K,
     warmup: WARMUP,
-    cases: results
+    seconds: Math.round((Date.now() - started) / 1000),
+    cases: results,
+    ...(previous.workers ? { workers: previous.workers } : {})
   }
+  fs.mkdirSync(path.dirname(OUT), { recursive: true })
   fs.writeFileSync(OUT, JSON.stringify(report, null, 2) + '\n')
-  console.log(`\nwrote ${path.relative(process.cwd(), OUT)}`)
-  for (const kind of ['ours', 'rooms'] as const) {
-    const missed = results.filter((r) => r[`${kind}_cpu_ratio`] > 1.1)
-    console.log(
-      missed.length === 0
-        ? `target met: ${kind} <= 1.1x raw socket.io CPU per event (mean) for every size`
-        : `target missed: ${kind} at ${missed.map((r) => `${r.bytes} B (${r[`${kind}_cpu_ratio`]}x mean, ${r[`${kind}_cpu_median_ratio`]}x median)`).join(', ')}`
-    )
-  }
+  console.log(`\nwrote ${path.relative(process.cwd(), OUT)} in ${report.seconds} s`)
   process.exit(0)
 }
 
