@@ -13,6 +13,7 @@ import { services } from './services'
 import { channels } from './channels'
 import { outbox } from './outbox'
 import { debug } from './debug'
+import { contractRoutes } from './contract/docs'
 import { vibecode } from './vibecode'
 import { testRunner } from './testruns'
 import { abuseLimits } from './limits'
@@ -42,6 +43,8 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.use(bodyParser())
   app.use(limits.http)
   app.configure(debug)
+  // GET /openapi.json, /asyncapi.json and /docs: public, they describe the API (src/contract).
+  app.configure(contractRoutes)
   app.configure(rest())
 
   // The database first: its setup hook (migrations) then runs before the realtime plugin's.
