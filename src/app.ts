@@ -80,7 +80,9 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       positionIntervalMs: settings.positionIntervalMs,
       log: (message) => app.logger.warn({ component: 'realtime' }, message),
       observer: realtimeObserver(app),
-      refuseConnections: () => app.drain.refusal()
+      refuseConnections: () => app.drain.refusal(),
+      // Who is in a project room (src/realtime/presence.ts): users; with AUTH=off the local user per socket.
+      presence: { graceMs: settings.presenceGraceMs, localUserId: () => app.get('localUser')?.id }
     })
   )
   // The socket.io Admin UI, off by default (src/admin-ui): instruments app.io at setup.

@@ -35,6 +35,8 @@ export const configurationSchema = Type.Object(
     eventLogPruneIntervalMs: Type.Integer({ minimum: 100 }),
     // How often each project room hears where its stream stands (stream_position).
     positionIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+    // Presence (src/realtime/presence*.ts): how long a user whose last socket lost its connection stays.
+    presenceGraceMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
     paginate: Type.Object({
       default: Type.Integer({ minimum: 1 }),
       max: Type.Integer({ minimum: 1 })
@@ -144,6 +146,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
   const integers = [
     'port',
     'heartbeatIntervalMs',
+    'presenceGraceMs',
     'slowConsumerMaxBytes',
     'slowConsumerMaxMs',
     'eventRetentionMs',

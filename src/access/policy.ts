@@ -113,6 +113,7 @@ export const POLICY: Record<string, Record<string, Rule>> = {
     patch: onRouteProject('owner'),
     remove: onRouteProject('owner')
   },
+  'projects/:project_id/presence': { find: onRouteProject('viewer') },
   connections: { find: 'signed-in' }
 }
 

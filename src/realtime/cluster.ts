@@ -4,6 +4,7 @@
 import type { Server } from 'socket.io'
 import type { DefaultEventsMap } from 'socket.io/dist/typed-events'
 import type { SubscriptionRevokedEvent } from './events'
+import type { PresenceMessage } from './presence-cluster'
 
 export interface InstanceSnapshot {
   instance: string
@@ -31,6 +32,8 @@ export interface RevokeRequest {
 export interface ClusterRequests {
   'vibecode:count': (reply: (snapshot: InstanceSnapshot) => void) => void
   'vibecode:revoke': (request: RevokeRequest) => void
+  /** Presence parts between instances (presence-cluster.ts). */
+  'vibecode:presence': (message: PresenceMessage) => void
 }
 
 export type ClusterServer = Server<DefaultEventsMap, DefaultEventsMap, ClusterRequests>

@@ -1,5 +1,6 @@
 import type { Application } from '../declarations'
 import { members } from './members/members'
+import { presence } from './presence/presence'
 import { messages } from './messages/messages'
 import { projects } from './projects/projects'
 import { sessions } from './sessions/sessions'
@@ -13,4 +14,5 @@ export const services = (app: Application) => {
   app.configure(testRuns)
   app.configure(users)
   app.configure(members)
+  app.configure(presence)
 }
