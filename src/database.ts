@@ -8,6 +8,7 @@ import type { Application, NextFunction } from './declarations'
 import { parseDatabaseUrl } from './configuration'
 import { migrationSource } from './migrations'
 import { ambientKnex } from './transactions'
+import { ImmediateSqliteClient } from './database-sqlite'
 
 /** The part of a better-sqlite3 connection the pool hook uses (the package ships no types). */
 interface SqliteDatabase {
@@ -32,7 +33,9 @@ export function createKnex(url: string): Knex {
     fs.mkdirSync(path.dirname(path.resolve(target.filename)), { recursive: true })
   }
   return knex({
-    client: 'better-sqlite3',
+    // A file may be shared by several processes (WORKERS): transactions take the write lock at BEGIN.
+    client:
+      target.filename === ':memory:' ? 'better-sqlite3' : (ImmediateSqliteClient as unknown as typeof knex.Client),
     connection: { filename: target.filename },
     useNullAsDefault: true,
     pool: {

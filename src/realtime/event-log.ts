@@ -6,9 +6,13 @@
 // its event then commit together, or neither does (src/outbox.ts).
 //  - SQLite (one process): appending is one INSERT; outside a transaction the next seq comes from
 //    a per-project cache (the caller's lane serialises appends of one project in this process).
+//  - SQLite shared by workers (WORKERS > 1, `otherWriters`): no cache - another process may have
+//    appended, or restarted the stream - so each append is a transaction that reads the latest seq
+//    and inserts the next, under SQLite's write lock taken at BEGIN (src/database-sqlite.ts).
 //  - PostgreSQL (instances side by side): each append takes a per-project advisory lock held to
 //    the end of its transaction, reads the latest seq and inserts the next: instances take turns,
 //    and seqs commit in order.
+import cluster from 'cluster'
 import type { Knex } from 'knex'
 import { isDuplicateKey, isPostgres } from '../database'
 import { pruneEventLog, type RetentionOptions } from './event-log-pruning'
@@ -50,15 +54,21 @@ export class KnexEventLog implements EventLog {
   /** SQLite only: project id -> latest seq this process appended (PostgreSQL reads under its lock). */
   private readonly latestSeq = new Map<number, number>()
 
+  /** Whether other processes append to the same database (WORKERS > 1): then nothing is cached. */
+  private readonly otherWriters: boolean
+
   constructor(
     private readonly db: Knex,
-    private readonly retention: RetentionOptions
-  ) {}
+    private readonly retention: RetentionOptions & { otherWriters?: boolean }
+  ) {
+    // A worker of WORKERS > 1 (src/workers) shares the database with the other workers.
+    this.otherWriters = retention.otherWriters ?? cluster.isWorker
+  }
 
   async append(projectId: number, event: string, payload: unknown, trx?: Knex.Transaction): Promise<number> {
     const row = { project_id: projectId, event, payload: JSON.stringify(payload), created_at: new Date().toISOString() }
     // In a transaction, or on PostgreSQL: read the latest seq where it is written, under the lock.
-    if (trx || isPostgres(this.db)) {
+    if (trx || isPostgres(this.db) || this.otherWriters) {
       // The cache may hold a seq this transaction is about to take: read afresh next time.
       this.latestSeq.delete(projectId)
       return trx ? this.appendIn(trx, projectId, row) : this.db.transaction((own) => this.appendIn(own, projectId, row))

@@ -2,8 +2,10 @@
 // Redis adapter that carries room broadcasts, counts across instances). What it composes lives
 // beside it: project streams (ordering, log, replay), subscriptions, revocations, connection
 // tracking, the heartbeat. The Feathers plugin that creates it is index.ts.
+import nodeCluster from 'cluster'
 import os from 'os'
 import { createAdapter } from '@socket.io/redis-adapter'
+import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter'
 import { createClient } from 'redis'
 import type { Server, ServerOptions, Socket } from 'socket.io'
 import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
@@ -46,6 +48,8 @@ export interface RealtimeOptions {
   instanceId?: string
   redisUrl?: string
   redisPrefix?: string
+  /** A worker of WORKERS > 1 (src/workers; default: cluster.isWorker): without Redis, the workers' IPC adapter. */
+  nodeCluster?: boolean
   /** Extra socket.io server options. */
   socketOptions?: Partial<ServerOptions>
   log?: (message: string) => void
@@ -75,6 +79,8 @@ export class Realtime {
   private readonly cluster: ClusterCounter
   private readonly startedAt = Date.now()
   private redis?: { pub: RedisClient; sub: RedisClient }
+  /** Whether an adapter joins this instance to others (Redis, or the workers' cluster IPC). */
+  private clustered = false
   /** Tells rooms where their streams stand (with an event log only). */
   readonly positioning?: Positioning
   /** Who is in each project room, cluster-wide (presence.ts). */
@@ -120,7 +126,8 @@ export class Realtime {
     }
     this.cluster = new ClusterCounter(
       () => this.localSnapshot(),
-      () => Boolean(this.redis?.pub.isReady && this.redis?.sub.isReady)
+      // The workers' IPC has no connection that can be down; Redis does.
+      () => (options.redisUrl ? Boolean(this.redis?.pub.isReady && this.redis?.sub.isReady) : true)
     )
     this.revocations = new Revocations(options.userIdOf)
     this.heartbeat = new Heartbeat({
@@ -193,7 +200,7 @@ export class Realtime {
   async heartbeatEvent() {
     const local = this.tracker.count
     // Alone, the count is a field read; clustered, one round trip to the other instances.
-    const cluster = this.redis ? await this.clusterSnapshot() : { connections: local, instances: 1, complete: true }
+    const cluster = this.clustered ? await this.clusterSnapshot() : { connections: local, instances: 1, complete: true }
     return heartbeatPayload({
       cluster,
       instance: this.instance,
@@ -213,10 +220,15 @@ export class Realtime {
       io.adapter(
         createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: COUNT_BUDGET_MS })
       )
+    } else if (this.options.nodeCluster ?? nodeCluster.isWorker) {
+      // WORKERS > 1 without Redis: broadcasts, counts and revocations reach the other workers via the
+      // primary. A count waits COUNT_BUDGET_MS (cluster.ts), not this adapter's fixed 5 s.
+      io.adapter(createClusterAdapter())
     }
-    this.cluster.answerRequests(io, Boolean(this.redis))
-    this.revocations.bind(io, Boolean(this.redis))
-    this.presence.bind(io, Boolean(this.redis))
+    this.clustered = Boolean(this.redis || (this.options.nodeCluster ?? nodeCluster.isWorker))
+    this.cluster.answerRequests(io, this.clustered)
+    this.revocations.bind(io, this.clustered)
+    this.presence.bind(io, this.clustered)
 
     const adapter = io.of('/').adapter
     adapter.on('create-room', (room: string) => this.tracker.roomCreated(room))
