@@ -20,6 +20,7 @@ import type {
 } from './realtime/events'
 import { CONTROL_EVENTS } from './realtime/events/names'
 import { SubscriptionError } from './project-rooms.options'
+import { ProjectPresence, type PresenceListener } from './project-presence'
 import type { ConnectionState, Logger, ProjectRoomsOptions, SubscriptionHandlers } from './project-rooms.options'
 
 export { SubscriptionError }
@@ -70,6 +71,8 @@ export class ProjectRooms {
   private readonly gapTimeoutMs: number
   private readonly logger: Logger
   private connectionState: ConnectionState
+  /** Who is in each followed project (project-presence.ts). */
+  private readonly presenceLists: ProjectPresence
 
   constructor(
     readonly socket: Socket,
@@ -79,6 +82,7 @@ export class ProjectRooms {
     this.gapTimeoutMs = options.gapTimeoutMs ?? 2_000
     this.logger = options.logger ?? console
     this.connectionState = socket.connected ? 'connected' : 'connecting'
+    this.presenceLists = new ProjectPresence(socket)
 
     socket.on('connect', () => {
       this.setState('connected')
@@ -127,7 +131,18 @@ export class ProjectRooms {
     const project = this.projects.get(projectId)
     if (project) clearTimeout(project.gapTimer)
     this.projects.delete(projectId)
+    this.presenceLists.forget(projectId)
     return this.request(CONTROL_EVENTS.unsubscribe, { project_id: projectId })
+  }
+
+  /** Who is in a followed project now: from the subscribe acks, kept up to date by presence events. */
+  presence(projectId: number) {
+    return this.presenceLists.list(projectId)
+  }
+
+  /** Calls `listener` with the project's presence list after every change; returns the unsubscribe function. */
+  onPresence(projectId: number, listener: PresenceListener): () => void {
+    return this.presenceLists.on(projectId, listener)
   }
 
   /** Subscribes again to every followed project from its last seq (after a new login, say). */
@@ -164,6 +179,7 @@ export class ProjectRooms {
     }
     clearTimeout(project.gapTimer)
     this.projects.delete(event.project_id)
+    this.presenceLists.forget(event.project_id)
     const gone = event.reason === 'project_removed'
     const message = gone
       ? `Project ${event.project_id} was removed`
@@ -211,6 +227,7 @@ export class ProjectRooms {
       )
       if (this.projects.get(projectId) !== project) return ack
       project.epoch = ack.epoch
+      this.presenceLists.acknowledged(ack)
       if (since === undefined || ack.recovered === false) {
         if (since !== undefined)
           this.logger.warn(

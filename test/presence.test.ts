@@ -5,6 +5,7 @@
 // test/cluster/presence.test.ts, the browser half test/browser/presence.test.ts.
 import assert from 'assert'
 import type { Socket } from 'socket.io-client'
+import { createClient } from '../src/client'
 import type { Configuration } from '../src/declarations'
 import type { PresenceEntry, PresenceEvent } from '../src/realtime'
 import {
@@ -62,6 +63,16 @@ describe('presence (AUTH=required)', () => {
   let stranger: User
   let projectId: number
   const tab = (user: User) => connected(server.socket({ auth: { token: user.token } }))
+  /** The sockets of earlier tests are gone (their grace periods over). */
+  const nobodyThere = () =>
+    until(
+      async () => {
+        const response = await server.http.get(`/projects/${projectId}/presence`, bearer(alice.token))
+        return response.data.presence.length === 0
+      },
+      'everyone left',
+      GRACE_MS + 5000
+    )
 
   before(async () => {
     server = await startTestServer(REQUIRED)
@@ -77,6 +88,8 @@ describe('presence (AUTH=required)', () => {
   })
 
   after(() => server.stop())
+
+  beforeEach(() => nobodyThere())
 
   it('two users with two tabs each: one join per user, one leave when the last tab closes', async () => {
     const alice1 = await tab(alice)
@@ -145,11 +158,6 @@ describe('presence (AUTH=required)', () => {
     assert.strictEqual(list[bobKey]?.connections, 1, 'the reconnected socket took the place of the lost one')
     bobTab.disconnect()
     watcher.disconnect()
-    await until(async () => {
-      const presence = (await server.http.get(`/projects/${projectId}/presence`, bearer(alice.token))).data
-        .presence as PresenceEntry[]
-      return presence.length === 0
-    }, 'everyone left')
   })
 
   it('a removed member leaves at once, without the grace period', async () => {
@@ -178,6 +186,32 @@ describe('presence (AUTH=required)', () => {
     assert.deepStrictEqual(Object.keys(byKey(list)).sort(), [`user:${alice.user.id}`, `user:${bob.user.id}`].sort())
     bobTab.disconnect()
     watcher.disconnect()
+  })
+
+  it('the typed client: rooms.presence(id) from the ack, onPresence on every change, until unsubscribed', async () => {
+    const quiet = { logger: { debug: () => undefined, warn: () => undefined } }
+    const client = createClient(await tab(alice), quiet)
+    const changes: string[][] = []
+    const stop = client.rooms.onPresence(projectId, (list) => changes.push(list.map((entry) => entry.key).sort()))
+    await client.rooms.subscribe(projectId)
+    const aliceKey = `user:${alice.user.id}`
+    const bobKey = `user:${bob.user.id}`
+    assert.deepStrictEqual(
+      client.rooms.presence(projectId).map((entry) => entry.key),
+      [aliceKey]
+    )
+    const bobTab = await tab(bob)
+    await join(bobTab, projectId)
+    await until(() => client.rooms.presence(projectId).length === 2, 'bob appears')
+    await bobTab.timeout(5000).emitWithAck('unsubscribe', { project_id: projectId })
+    await until(() => client.rooms.presence(projectId).length === 1, 'bob leaves')
+    assert.deepStrictEqual(changes, [[aliceKey], [aliceKey, bobKey].sort(), [aliceKey]])
+    stop()
+    await client.rooms.unsubscribe(projectId)
+    assert.deepStrictEqual(client.rooms.presence(projectId), [])
+    assert.strictEqual(changes.length, 3, 'a stopped listener hears nothing')
+    client.rooms.socket.disconnect()
+    bobTab.disconnect()
   })
 
   it('a non-member reads no presence, over REST or in an ack; anonymous callers get 401', async () => {
