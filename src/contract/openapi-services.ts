@@ -6,6 +6,7 @@
 import { Type } from '@feathersjs/typebox'
 import type { TSchema } from '@feathersjs/typebox'
 import { memberDataSchema, memberPatchSchema, memberSchema } from '../services/members/members.schema'
+import { presenceListSchema } from '../services/presence/presence.schema'
 import { messageDataSchema, messageQuerySchema, messageSchema } from '../services/messages/messages.schema'
 import {
   projectDataSchema,
@@ -130,6 +131,11 @@ export const SERVICE_DOCS: Record<string, ServiceDoc> = {
       patch: { 409: 'a project keeps at least one owner' },
       remove: { 409: 'a project keeps at least one owner' }
     }
+  },
+  'projects/:project_id/presence': {
+    tag: 'realtime',
+    summary: 'Who is in the project room now (members only); the same list as the subscribe ack’s `presence`',
+    findResult: presenceListSchema
   },
   authentication: {
     tag: 'access',

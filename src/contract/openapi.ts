@@ -78,7 +78,11 @@ function queryParameters(doc: ServiceDoc, components: Components) {
 }
 
 function successSchema(method: RestMethod, doc: ServiceDoc, components: Components): JsonSchema {
-  if (method === 'find' && doc.findResult) return components.use(doc.findResult)
+  if (method === 'find' && doc.findResult) {
+    // Named by its $id, or its title (schemas shared with the socket events carry a title).
+    const { $id, title } = doc.findResult
+    return components.use(doc.findResult, typeof $id === 'string' ? $id : typeof title === 'string' ? title : undefined)
+  }
   if (!doc.record) return {}
   const record = components.use(doc.record)
   return method === 'find' ? (JSON.parse(JSON.stringify(pageOf(record as never))) as JsonSchema) : record
