@@ -31,9 +31,18 @@ export type SubscriptionRequest = Static<typeof SubscriptionRequestSchema>
 
 // ---- Acks and errors ---------------------------------------------------------------------------
 
-/** Errors carry Feathers' error JSON: name, HTTP-like code, message, optional data. */
+/**
+ * Errors carry Feathers' error JSON: name, HTTP-like code, message, optional data. Refusals before
+ * the handler runs (the socket call guard, the rate limits) send the whole `toJSON()`, with `className`.
+ */
 export const ErrorPayloadSchema = Type.Object(
-  { name: Type.String(), code: Type.Integer(), message: Type.String(), data: Type.Optional(Type.Unknown()) },
+  {
+    name: Type.String(),
+    code: Type.Integer(),
+    message: Type.String(),
+    className: Type.Optional(Type.String()),
+    data: Type.Optional(Type.Unknown())
+  },
   closed('ErrorPayload')
 )
 export type ErrorPayload = Static<typeof ErrorPayloadSchema>
