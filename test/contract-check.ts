@@ -10,14 +10,14 @@
 // Manager#socket, the one place each client Socket is made. Sockets of other namespaces (the
 // admin UI's `/admin`) speak another protocol and are not checked.
 import { Ajv, addFormats } from '@feathersjs/schema'
-import type { ValidateFunction } from '@feathersjs/schema'
 import type { TSchema } from '@feathersjs/typebox'
 import { Manager } from 'socket.io-client'
 import type { Socket } from 'socket.io-client'
 import { EVENT_CATALOG, SERVICE_RECORD_SCHEMAS, ServiceErrorSchema, SubscriptionOkSchema } from '../src/realtime/events'
 
 const ajv = addFormats(new Ajv({ allErrors: true, strict: false }), ['date-time', 'uri', 'uuid'])
-const compiled = new WeakMap<TSchema, ValidateFunction>()
+type Validate = ReturnType<Ajv['compile']>
+const compiled = new WeakMap<TSchema, Validate>()
 
 /** What is wrong with `value` under `schema`: one line per error, none when it matches. */
 export function schemaErrors(schema: TSchema, value: unknown): string[] {
