@@ -8,6 +8,7 @@ import type { ConnectionState, RoomEvents } from '../client'
 import { $, clock, errorMessage } from './dom'
 import { HeartbeatChart } from './heartbeat-chart'
 import { MessageRows } from './messages'
+import { PresencePanel } from './presence'
 import { RawEvents } from './raw-events'
 import { TestRunPanel } from './test-runs'
 import { storedToken, tokenForm } from './token'
@@ -26,6 +27,9 @@ const messages = new MessageRows($('messages'))
 const testRuns = new TestRunPanel($('test-runs'))
 const chart = new HeartbeatChart($('heartbeat-chart') as unknown as SVGSVGElement)
 const raw = new RawEvents($('events'), $('event-count'))
+const presence = new PresencePanel($('presence'), $('presence-count'))
+/** Stops the presence listener of the project shown before. */
+let stopPresence = () => {}
 
 // ---- connection ------------------------------------------------------------------------------
 const history: string[] = []
@@ -91,6 +95,8 @@ async function subscribe(projectId: number) {
   const status = $('subscription')
   messages.clear()
   testRuns.clear()
+  stopPresence()
+  stopPresence = client.rooms.onPresence(projectId, (list) => presence.show(list))
   try {
     const ack = await client.rooms.subscribe(projectId, {
       onEvent,

@@ -57,6 +57,7 @@ const style = `
   #events li { border-bottom: 1px solid #eaeef2; padding: .2rem 0; word-break: break-all }
   #events .seq { color: var(--blue); margin-right: .2rem } #events .seq.live { color: var(--muted) }
   .raw { margin: 0 1.2rem 1rem }
+  #presence { list-style: none; padding: 0; margin: 0 } #presence li { padding: .15rem 0; border-bottom: 1px solid #eaeef2 }
 `
 
 export const debugPage = `<!doctype html>
@@ -101,6 +102,10 @@ export const debugPage = `<!doctype html>
         <dt>instance</dt><dd id="heartbeat-instance">–</dd>
       </dl>
       <svg id="heartbeat-chart" role="img" aria-label="connections per heartbeat"></svg>
+    </section>
+    <section class="panel">
+      <h2>Who is here (<span id="presence-count">0</span>)</h2>
+      <ul id="presence"></ul>
     </section>
     <section class="panel">
       <h2>Test runs</h2>
