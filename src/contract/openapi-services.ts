@@ -143,7 +143,11 @@ export const SERVICE_DOCS: Record<string, ServiceDoc> = {
     record: authenticationResultSchema,
     data: authenticationDataSchema,
     publicMethods: ['create'],
-    withoutId: ['remove']
+    withoutId: ['remove'],
+    errors: {
+      create: { 401: 'wrong email or password, or an invalid or expired token' },
+      remove: { 401: 'not logged in: no access token to remove' }
+    }
   },
   connections: {
     tag: 'realtime',

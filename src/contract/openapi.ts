@@ -107,7 +107,10 @@ function operation(path: string, method: RestMethod, doc: ServiceDoc, components
     responses['400'] = errorResponse(doc.socketOnly, components)
   } else {
     responses[String(HTTP[method].status)] = json(successSchema(method, doc, components), 'the answer')
-    const errors: Record<number, string> = { ...COMMON_ERRORS, ...doc.errors?.[method] }
+    const errors: Record<number, string> = { ...COMMON_ERRORS }
+    // A route anyone may call answers no "token missing" 401 (its own 401s are in its errors).
+    if (doc.publicMethods?.includes(method)) delete errors[401]
+    Object.assign(errors, doc.errors?.[method])
     if (withId || names.length > 0) errors[404] = 'no such record (or not a member of its project: the same 404)'
     for (const [status, description] of Object.entries(errors))
       responses[status] = errorResponse(description, components)
