@@ -1,4 +1,7 @@
 // `npm start`: the server on PORT (8000) with the configured database, until SIGINT/SIGTERM.
+// With WORKERS > 1 this process becomes the primary of that many workers (src/workers), each of
+// which runs this file again as a full app without a port of its own.
+import cluster from 'cluster'
 import { ConfigurationError, loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
 import type { Application } from './declarations'
 import { bootLogger } from './observability/logger'
@@ -22,23 +25,37 @@ function describeAccess(app: Application) {
 async function main() {
   // The settings first: a bad one is reported before the rest of the server (model SDKs, metrics,
   // the database driver) has even loaded.
-  validateConfiguration(normalizeConfiguration(loadConfiguration()))
+  const settings = validateConfiguration(normalizeConfiguration(loadConfiguration()))
+  if (settings.workers > 1 && cluster.isPrimary) {
+    const { runPrimary } = await import('./workers')
+    return runPrimary(settings, bootLogger())
+  }
   const { createApp } = await import('./app')
   const { startServer } = await import('./http')
   const { describeProvider } = await import('./vibecode')
+  const { serveWorker } = await import('./workers/worker')
+  const { workerIndex } = await import('./workers/role')
   const app = createApp()
-  const server = await startServer(app)
-  const address = server.address()
-  const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address)
   const database = app.get('database').replace(/\/\/[^@/]*@/, '//***@')
   const log = app.logger
-  log.info(
-    `vibecode-realtime listening on http://${where} (database ${database}, heartbeat ${app.get('heartbeatIntervalMs')} ms` +
-      `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
-  )
-
-  log.info(describeAccess(app))
-  log.info(describeProvider(app.vibecode))
+  const index = workerIndex()
+  if (index !== undefined) {
+    await serveWorker(app)
+    log.info(`worker ${index} ready (pid ${process.pid}, database ${database}, instance ${app.realtime.instance})`)
+  } else {
+    const server = await startServer(app)
+    const address = server.address()
+    const where = typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address)
+    log.info(
+      `vibecode-realtime listening on http://${where} (database ${database}, heartbeat ${app.get('heartbeatIntervalMs')} ms` +
+        `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
+    )
+  }
+  // Said once per machine start (by worker 1 among workers).
+  if ((index ?? 1) === 1) {
+    log.info(describeAccess(app))
+    log.info(describeProvider(app.vibecode))
+  }
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -61,8 +78,15 @@ async function main() {
     log.info('stopped')
     process.exit(0)
   }
-  process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  if (index === undefined) {
+    process.on('SIGINT', () => void stop('SIGINT'))
+  } else {
+    // A worker: Ctrl-C reaches the whole process group, but the primary decides (it sends SIGTERM).
+    process.on('SIGINT', () => undefined)
+    // The primary is gone (killed): nobody hands this worker connections any more.
+    process.on('disconnect', () => void stop('primary gone'))
+  }
 }
 
 main().catch((error) => {

@@ -3,6 +3,7 @@
 // migrated by then), and stop their running jobs before the app tears down (while the database
 // and the project rooms are still there to record and announce how they ended).
 import type { Application, NextFunction } from '../declarations'
+import { recoversAtStart } from '../workers/role'
 
 export interface AppLifecycle {
   recover(): Promise<void>
@@ -14,7 +15,8 @@ export function runWithApp(app: Application, work: AppLifecycle) {
     setup: [
       async (_context: unknown, next: NextFunction) => {
         await next()
-        await work.recover()
+        // With WORKERS > 1 only the first worker of a machine start recovers (src/workers/role.ts).
+        if (recoversAtStart()) await work.recover()
       }
     ],
     teardown: [
