@@ -22,7 +22,8 @@ const ASSETS: Record<string, [string, string, string]> = {
 }
 
 // Scripts from this origin only (no inline script, no CDN); the viewers set inline styles.
-// 'unsafe-eval': the AsyncAPI parser in the bundle compiles its JSON Schema validators (Ajv).
+// 'unsafe-eval': the AsyncAPI parser in the bundle compiles its JSON Schema validators (Ajv's
+// generated functions); without it the bundle fails to load (tried in Chromium).
 export const DOCS_CSP = [
   "default-src 'self'",
   "script-src 'self' 'unsafe-eval'",
