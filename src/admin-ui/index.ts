@@ -7,11 +7,13 @@
 // /admin-ui/ (static.ts); the hosted one at https://admin.socket.io works too, see the README.
 //
 //   app.configure(adminUi(settings, { handshake: limits.handshake() }))   // in app.ts, after realtime
-import { instrument, InMemoryStore } from '@socket.io/admin-ui'
+//
+// Off (the default), neither @socket.io/admin-ui nor the Redis client is even loaded: they are
+// required when the UI is turned on (issue 10, item 3: a lighter idle process).
 import type { Namespace, Socket } from 'socket.io'
 import type { Application, NextFunction } from '../declarations'
 import type { AdminUiSettings } from './settings'
-import { RedisSessionStore } from './store'
+import type { RedisSessionStore } from './store'
 import { serveAdminUi } from './static'
 
 export * from './settings'
@@ -32,15 +34,23 @@ export const adminUi =
   (app: Application) => {
     if (!adminUiEnabled(settings)) return
     const log = options.log ?? (() => undefined)
-    const store = settings.redisUrl
-      ? new RedisSessionStore(settings.redisUrl, settings.redisPrefix, log)
-      : new InMemoryStore()
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded when the UI is on (see above) */
+    const { instrument, InMemoryStore } = require('@socket.io/admin-ui') as typeof import('@socket.io/admin-ui')
+    const redisStore: RedisSessionStore | undefined = settings.redisUrl
+      ? new (require('./store') as typeof import('./store')).RedisSessionStore(
+          settings.redisUrl,
+          settings.redisPrefix,
+          log
+        )
+      : undefined
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const store = redisStore ?? new InMemoryStore()
     serveAdminUi(app)
 
     app.hooks({
       setup: [
         async (_context: unknown, next: NextFunction) => {
-          if (store instanceof RedisSessionStore) await store.connect()
+          if (redisStore) await redisStore.connect()
           // @feathersjs/socketio creates app.io inside setup, within the setup hooks: after next().
           await next()
           if (!app.io) throw new Error('the Admin UI needs the socket.io server: configure realtime() first')
@@ -62,7 +72,7 @@ export const adminUi =
       teardown: [
         async (_context: unknown, next: NextFunction) => {
           await next()
-          if (store instanceof RedisSessionStore) await store.close()
+          if (redisStore) await redisStore.close()
         }
       ]
     })

@@ -7,7 +7,8 @@
 // fallback) instead of waiting for Redis to come back.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RateLimiterAbstract } from 'rate-limiter-flexible'
-import { createClient } from 'redis'
+// The Redis client is loaded with REDIS_URL only: alone it is ~30 MB of RSS (issue 10).
+import type { createClient } from 'redis'
 import type { Rule } from './settings'
 
 export type RedisClient = ReturnType<typeof createClient>
@@ -45,7 +46,11 @@ export class LimitStore {
 
   constructor(private readonly options: LimitStoreOptions) {
     if (!options.redisUrl) return
-    const redis = createClient({ url: options.redisUrl, disableOfflineQueue: true })
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- with REDIS_URL only (see the imports)
+    const redis = (require('redis') as typeof import('redis')).createClient({
+      url: options.redisUrl,
+      disableOfflineQueue: true
+    })
     // One line per outage, not one per reconnection attempt.
     redis.on('error', (error) => {
       if (this.healthy) options.log(`redis: ${String(error)}; limits are counted per instance until it is back`)

@@ -4,9 +4,8 @@
 // tracking, the heartbeat. The Feathers plugin that creates it is index.ts.
 import nodeCluster from 'cluster'
 import os from 'os'
-import { createAdapter } from '@socket.io/redis-adapter'
-import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter'
-import { createClient } from 'redis'
+// Loaded when used (REDIS_URL, WORKERS > 1): the Redis client alone is ~30 MB of RSS (issue 10).
+import type { createClient } from 'redis'
 import type { Server, ServerOptions, Socket } from 'socket.io'
 import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
 import { ConnectionTracker } from './connections'
@@ -217,13 +216,17 @@ export class Realtime {
     this.io = io
     if (this.redis) {
       const { pub, sub } = this.redis
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- with REDIS_URL only (see the imports)
+      const { createAdapter } = require('@socket.io/redis-adapter') as typeof import('@socket.io/redis-adapter')
       io.adapter(
         createAdapter(pub, sub, { key: this.options.redisPrefix ?? 'vibecode', requestsTimeout: COUNT_BUDGET_MS })
       )
     } else if (this.options.nodeCluster ?? nodeCluster.isWorker) {
       // WORKERS > 1 without Redis: broadcasts, counts and revocations reach the other workers via the
       // primary. A count waits COUNT_BUDGET_MS (cluster.ts), not this adapter's fixed 5 s.
-      io.adapter(createClusterAdapter())
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- with WORKERS > 1 only
+      const { createAdapter } = require('@socket.io/cluster-adapter') as typeof import('@socket.io/cluster-adapter')
+      io.adapter(createAdapter())
     }
     this.clustered = Boolean(this.redis || (this.options.nodeCluster ?? nodeCluster.isWorker))
     this.cluster.answerRequests(io, this.clustered)
@@ -254,6 +257,7 @@ export class Realtime {
 
   async connectRedis() {
     if (!this.options.redisUrl || this.redis) return
+    const { createClient } = await import('redis')
     const pub = createClient({ url: this.options.redisUrl })
     const sub = pub.duplicate()
     // After an outage, broadcasts of other instances may have been lost meanwhile: as soon as both

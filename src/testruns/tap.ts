@@ -1,7 +1,8 @@
 // Test case results from TAP (e.g. `node --test --test-reporter=tap`), parsed by tap-parser.
 // Subtests nest; a test case is a leaf: an assert whose subtest had no asserts of its own
 // (a `describe` block's summary assert is skipped). Names join the nesting: "group > case".
-import { Parser } from 'tap-parser'
+// tap-parser (and the YAML parser it brings) is loaded by the first test run, not at start-up.
+import type { Parser } from 'tap-parser'
 
 export interface TapCase {
   name: string
@@ -10,7 +11,9 @@ export interface TapCase {
 }
 
 export function tapCases(onCase: (result: TapCase) => void) {
-  const parser = new Parser()
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  const { Parser: TapParser } = require('tap-parser') as typeof import('tap-parser')
+  const parser = new TapParser()
   const attach = (target: Parser, path: string[]) => {
     let summaryNext = false
     target.on('child', (child: Parser) => {

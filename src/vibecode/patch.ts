@@ -1,6 +1,6 @@
 // Takes the unified diff out of a model's reply and checks it with a real parser (the `diff`
-// package): a reply without one, or with a malformed one, is a failed job, not a stored patch.
-import { parsePatch } from 'diff'
+// package, loaded at the first reply, not at start-up): a reply without one, or with a malformed
+// one, is a failed job, not a stored patch.
 import { VibecodeFailure } from './providers/types'
 
 const FENCED = /```(?:diff|patch)?[^\n]*\n([\s\S]*?)```/g
@@ -14,6 +14,8 @@ function candidates(reply: string): string[] {
 }
 
 export function extractPatch(reply: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const { parsePatch } = require('diff') as typeof import('diff')
   for (const text of candidates(reply)) {
     try {
       const files = parsePatch(text)

@@ -287,7 +287,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
     'beats/sock',
     'after'
   ]
-  const rows = trials.map((t, i) => [
+  const rows: (string | number)[][] = trials.map((t, i) => [
     Math.floor(i / 2) + 1,
     t.kind,
     t.accept_per_s,

@@ -2,7 +2,6 @@
 // from the prompt and token counts from a real tokenizer (cl100k_base) over the actual prompt and
 // output. Every event it causes says `"provider": "simulated"`; it is only chosen when no provider
 // is configured (see ./index.ts).
-import { createTwoFilesPatch } from 'diff'
 import { countTokens, tokenPieces } from '../tokenizer'
 import type { GenerateRequest, GenerateResult, Provider } from './types'
 import { VibecodeFailure, usageOf } from './types'
@@ -36,6 +35,8 @@ export function simulatedReply(prompt: string): string {
     'Status: simulated (no model configured).',
     ''
   ]
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at the first reply, not at start-up
+  const { createTwoFilesPatch } = require('diff') as typeof import('diff')
   const patch = createTwoFilesPatch('/dev/null', `b/${file}`, '', body.join('\n'), '', '', { context: 3 })
     .split('\n')
     .filter((line) => !line.startsWith('====='))
