@@ -14,6 +14,7 @@ import { channels } from './channels'
 import { outbox } from './outbox'
 import { debug } from './debug'
 import { contractRoutes } from './contract/docs'
+import { asyncApiRoute } from './contract/asyncapi-route'
 import { vibecode } from './vibecode'
 import { testRunner } from './testruns'
 import { abuseLimits } from './limits'
@@ -44,7 +45,7 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
   app.use(limits.http)
   app.configure(debug)
   // GET /openapi.json, /asyncapi.json and /docs: public, they describe the API (src/contract).
-  app.configure(contractRoutes)
+  app.configure(contractRoutes).configure(asyncApiRoute)
   app.configure(rest())
 
   // The database first: its setup hook (migrations) then runs before the realtime plugin's.
