@@ -42,19 +42,28 @@ function observeSubscribe(app: Application, socket: Socket, outcome: SubscribeOu
   else app.logger.info(fields, 'subscribe refused')
 }
 
-/** Logs and counts every socket of this instance: connect (transport), upgrade, disconnect (reason). */
+/**
+ * Logs and counts every socket of this instance: connect (transport), upgrade, disconnect (reason).
+ * Each line names its socket in a field, not through a child logger per socket: the same JSON line
+ * (pino writes a child's bindings where the first field goes), without building a logger for every
+ * connect (issue 10, item 2: the accept path).
+ */
 export function observeSockets(app: Application, io: Server) {
   io.on('connection', (socket) => {
     const connectedAt = Date.now()
     const transport = socket.conn.transport.name
+    const socketId = socket.id
     app.metrics.connects.inc({ transport })
-    const log = app.logger.child({ socket_id: socket.id })
-    log.info({ transport, ip: socket.handshake.address }, 'socket connected')
-    socket.conn.once('upgrade', () => log.debug({ transport: socket.conn.transport.name }, 'socket upgraded'))
+    app.logger.info({ socket_id: socketId, transport, ip: socket.handshake.address }, 'socket connected')
+    // Only a socket that started on HTTP long-polling can upgrade.
+    if (transport !== 'websocket')
+      socket.conn.once('upgrade', () =>
+        app.logger.debug({ socket_id: socketId, transport: socket.conn.transport.name }, 'socket upgraded')
+      )
     socket.once('disconnect', (reason) => {
       app.metrics.disconnects.inc({ reason })
-      log.info(
-        { transport: socket.conn.transport.name, reason, duration_ms: Date.now() - connectedAt },
+      app.logger.info(
+        { socket_id: socketId, transport: socket.conn.transport.name, reason, duration_ms: Date.now() - connectedAt },
         'socket disconnected'
       )
     })

@@ -11,9 +11,9 @@ import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSna
 import { ConnectionTracker } from './connections'
 import { enableFastBroadcast } from './fast-broadcast'
 import type { EventLog } from './event-log'
-import type { ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
+import type { HeartbeatEvent, ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
 import { CONTROL_EVENTS } from './events'
-import { Heartbeat, heartbeatPayload } from './heartbeat'
+import { Heartbeat, heartbeatPayload, type HeartbeatFigures } from './heartbeat'
 import { Positioning } from './positioning'
 import { Presence, type PresenceOptions } from './presence'
 import { ProjectStreams } from './project-streams'
@@ -197,9 +197,23 @@ export class Realtime {
   }
 
   async heartbeatEvent() {
-    const local = this.tracker.count
     // Alone, the count is a field read; clustered, one round trip to the other instances.
-    const cluster = this.clustered ? await this.clusterSnapshot() : { connections: local, instances: 1, complete: true }
+    if (!this.clustered) return this.localHeartbeat()
+    const local = this.tracker.count
+    return this.heartbeatOf(await this.clusterSnapshot(), local)
+  }
+
+  private firstHeartbeat(socket: Socket, event: HeartbeatEvent) {
+    if (socket.connected) socket.emit(CONTROL_EVENTS.heartbeat, event)
+  }
+
+  /** The heartbeat of an instance alone: built synchronously. */
+  private localHeartbeat() {
+    const local = this.tracker.count
+    return this.heartbeatOf({ connections: local, instances: 1, complete: true }, local)
+  }
+
+  private heartbeatOf(cluster: HeartbeatFigures['cluster'], local: number) {
     return heartbeatPayload({
       cluster,
       instance: this.instance,
@@ -247,11 +261,15 @@ export class Realtime {
       this.tracker.connected(socket)
       socket.on('disconnect', () => this.tracker.disconnected(socket))
       this.subscriptions.listen(socket)
-      // A first heartbeat right away, so a debugging client sees the server before the interval.
-      this.heartbeatEvent().then(
-        (event) => socket.connected && socket.emit(CONTROL_EVENTS.heartbeat, event),
-        () => undefined
-      )
+      // A first heartbeat right away, so a debugging client sees the server before the interval
+      // (alone, built at once: no promise per connect; clustered, after the cluster count).
+      const first = this.clustered ? this.heartbeatEvent() : undefined
+      if (!first) this.firstHeartbeat(socket, this.localHeartbeat())
+      else
+        first.then(
+          (event) => this.firstHeartbeat(socket, event),
+          () => undefined
+        )
     })
   }
 
