@@ -30,7 +30,8 @@ function received(payload: { key?: string }) {
 }
 
 function connectSocketIo({ url, projectId }: Group) {
-  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false })
+  // A loaded machine may take long to answer thousands of handshakes: no 20 s connect timeout.
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 600_000 })
   sockets.push(socket)
   socket.onAny((_event, payload) => received(payload))
   return new Promise<void>((resolve, reject) => {
@@ -68,7 +69,7 @@ async function connectAll(groups: Group[]) {
 }
 
 process.on('message', (message: { start?: Group[]; stop?: boolean }) => {
-  if (message.start) connectAll(message.start).catch((error) => process.send!({ error: String(error) }))
+  if (message.start) connectAll(message.start).catch((error) => process.send!({ error: `clients: ${String(error)}` }))
   if (message.stop) {
     for (const socket of sockets) socket.disconnect()
     for (const ws of websockets) ws.terminate()

@@ -5,13 +5,21 @@
 // then, once every client has it, for the CPU the process used meanwhile.
 import http from 'http'
 import { Server } from 'socket.io'
-import { WebSocketServer, WebSocket, Sender } from 'ws'
+import * as wsModule from 'ws'
+import { WebSocketServer, WebSocket } from 'ws'
 import type { Application } from '../../src/declarations'
 
 export type ServerKind = 'ours' | 'raw' | 'floor'
 type Send = (kind: string, payload: object) => void
 
+// ws's frame builder (what socket.io's adapter uses for wsPreEncodedFrame); not in ws's types.
+const { Sender } = wsModule as unknown as {
+  Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] }
+}
 const STOCK_CHANNEL = 'bench-stock'
+// A trial (README, Performance trials): websocket compression on every server, off by default as in
+// socket.io and ws. BENCH_PER_MESSAGE_DEFLATE=1: ws's permessage-deflate, messages from 1 KB.
+const perMessageDeflate = process.env.BENCH_PER_MESSAGE_DEFLATE === '1' ? { threshold: 1024 } : false
 const RAW_ROOM = 'bench'
 
 async function listen(server: http.Server) {
@@ -44,6 +52,9 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
   // (b) needs every connection in a stock Feathers channel.
   app.on('connection', (connection: any) => app.channel(STOCK_CHANNEL).join(connection))
   const server = await startServer(app)
+  // The app takes no socket.io options from its settings: set on the engine's ws server for the trial.
+  ;(app.io.engine as unknown as { ws: { options: { perMessageDeflate: unknown } } }).ws.options.perMessageDeflate =
+    perMessageDeflate
   const project = await app.service('projects').create({ name: 'bench' })
   // (d) runs the same path with the log switched off for that one event (events go one at a time).
   // (The streams' options are private: the benchmark reaches in to switch the log per event.)
@@ -60,7 +71,7 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
 
 async function startRaw() {
   const server = http.createServer()
-  const io = new Server(server)
+  const io = new Server(server, { perMessageDeflate })
   io.on('connection', (socket) => socket.join(RAW_ROOM))
   const send: Send = (_kind, payload) => io.to(RAW_ROOM).emit('bench raw', payload)
   return { url: await listen(server), projectId: 0, send }
@@ -68,7 +79,7 @@ async function startRaw() {
 
 async function startFloor() {
   const server = http.createServer()
-  const wss = new WebSocketServer({ server })
+  const wss = new WebSocketServer({ server, perMessageDeflate })
   const sockets = new Set<WebSocket>()
   wss.on('connection', (ws) => {
     sockets.add(ws)

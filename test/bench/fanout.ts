@@ -113,8 +113,10 @@ async function startClients(servers: Servers, n: number) {
 }
 
 async function runN(n: number, runs: typeof RUNS) {
+  const started = Date.now()
   const servers = await startServers()
   const clients = await startClients(servers, n)
+  console.log(`N = ${n}: 3 x ${n} sockets connected in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   const waiting = new Map<string, { left: number; resolve: () => void }>()
   for (const client of clients) {
     client.on('message', (message: any) => {
