@@ -134,6 +134,17 @@ describe('contract: OpenAPI for REST', () => {
     )
   })
 
+  it('evidence/contract/asyncapi.json is what /asyncapi.json serves (npm run evidence rewrites it)', async () => {
+    const served = (await server.http.get('/asyncapi.json')).data
+    const file = path.join(path.dirname(EVIDENCE), 'asyncapi.json')
+    assert.ok(fs.existsSync(file), 'evidence/contract/asyncapi.json is missing: npm run evidence')
+    assert.deepStrictEqual(
+      JSON.parse(fs.readFileSync(file, 'utf8')),
+      served,
+      'the socket.io contract changed: run npm run evidence and commit evidence/contract/asyncapi.json'
+    )
+  })
+
   it('serves /docs with its CSP and the viewers from local packages, and nothing else under /docs/assets', async () => {
     const page = await server.http.get('/docs')
     assert.strictEqual(page.status, 200)
@@ -141,6 +152,7 @@ describe('contract: OpenAPI for REST', () => {
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
     assert.doesNotMatch(page.data, /https?:\/\//, 'no URL to another server')
     for (const asset of [
+      'favicon.png',
       'swagger-ui-bundle.js',
       'swagger-ui.css',
       'asyncapi.js',

@@ -8,6 +8,7 @@ export const docsPage = `<!doctype html>
 <meta charset="utf-8">
 <title>vibecode-realtime: API contract</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" type="image/png" href="/docs/assets/favicon.png">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 <link rel="stylesheet" href="/docs/assets/asyncapi.css">
 <link rel="stylesheet" href="/docs/assets/docs.css">

@@ -18,7 +18,9 @@ const ASSETS: Record<string, [string, string, string]> = {
   'swagger-ui-bundle.js': ['swagger-ui-dist', 'swagger-ui-bundle.js', JS],
   'swagger-ui.css': ['swagger-ui-dist', 'swagger-ui.css', CSS],
   'asyncapi.js': ['@asyncapi/react-component', 'browser/standalone/index.js', JS],
-  'asyncapi.css': ['@asyncapi/react-component', 'styles/default.min.css', CSS]
+  'asyncapi.css': ['@asyncapi/react-component', 'styles/default.min.css', CSS],
+  // Named by the page, so the browser does not ask for /favicon.ico (a 404).
+  'favicon.png': ['swagger-ui-dist', 'favicon-32x32.png', 'image/png']
 }
 
 // Scripts from this origin only (no inline script, no CDN); the viewers set inline styles.

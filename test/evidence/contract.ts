@@ -1,6 +1,6 @@
 // The contract's evidence (issue 13): evidence/contract/openapi.json and asyncapi.json as the
 // server serves them (stable: no port, no time in either, so a diff in review is a contract
-// change), and a screenshot of /docs rendering both. Run by `npm run evidence`
+// change), and screenshots of /docs rendering both (docs.png: REST, docs-events.png: the events). Run by `npm run evidence`
 // (EVIDENCE_ONLY=contract: this part alone).
 import fs from 'fs'
 import path from 'path'
@@ -48,7 +48,21 @@ export async function writeContractEvidence(): Promise<string[]> {
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
       const shown = await renderDocs(page, server.url)
-      await page.screenshot({ path: path.join(CONTRACT_DIR, 'docs.png'), fullPage: true })
+      // The whole page is some 40,000 px tall (every event expanded): the REST section, then the
+      // first 2,400 px of the events section.
+      const box = async (selector: string) => (await page.locator(selector).boundingBox())!
+      const rest = await box('#rest')
+      await page.screenshot({
+        path: path.join(CONTRACT_DIR, 'docs.png'),
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1280, height: rest.y + rest.height }
+      })
+      const events = await box('#events')
+      await page.screenshot({
+        path: path.join(CONTRACT_DIR, 'docs-events.png'),
+        fullPage: true,
+        clip: { x: 0, y: events.y, width: 1280, height: Math.min(events.height, 2400) }
+      })
       return [
         `openapi.json: ${Object.keys(openapi.paths).length} paths`,
         `asyncapi.json: ${asyncapi.status === 200 ? 'written' : `not served (${asyncapi.status})`}`,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Python interop client against a freshly started server (compiled lib/, SQLite in
-# memory, heartbeat every 300 ms). Needs Debian's python3-socketio, python3-httpx,
-# python3-websocket (.ci/run installs them).
+# memory, heartbeat every 300 ms). Needs Debian's python3-socketio, python3-requests,
+# python3-websocket and python3-jsonschema (.ci/run installs them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3

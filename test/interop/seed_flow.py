@@ -1,26 +1,84 @@
-"""A socket.io client in another language (Python: python-socketio + httpx), written from the
+"""A socket.io client in another language (Python: python-socketio + requests), written from the
 README alone: the seed flow, room isolation, heartbeats with counts, the count back at 0, and an
-error ack for a bad payload. Run by test/interop/run.sh against a running server."""
+error ack for a bad payload. Every REST answer it gets is checked against the server's
+/openapi.json, every event and ack it receives against /asyncapi.json (jsonschema; contract.py).
+Run by test/interop/run.sh against a running server."""
+import collections
 import sys
 import threading
 import time
 
-import httpx
+import requests
 import socketio
 
+from contract import EventContract, RestContract
+
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
-http = httpx.Client(base_url=BASE, timeout=10)
 passed, failed = 0, 0
+counter_lock = threading.Lock()
+# Contract checks of REST answers and received events, by what was checked.
+contract_checks = collections.Counter()
 
 
-def check(name, condition, detail=""):
+def check(name, condition, detail="", quiet=False):
+    """One interop check; quiet ones (the contract checks, many) print only when they fail."""
     global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok - {name}")
-    else:
-        failed += 1
+    with counter_lock:
+        if condition:
+            passed += 1
+        else:
+            failed += 1
+    if not condition:
         print(f"not ok - {name} {detail}")
+    elif not quiet:
+        print(f"ok - {name}")
+
+
+def load(path):
+    response = requests.get(BASE + path, timeout=10)
+    check(f"GET {path} answers 200 with JSON", response.status_code == 200, response.text[:200])
+    return response.json()
+
+
+rest_contract = RestContract(load("/openapi.json"))
+event_contract = EventContract(load("/asyncapi.json"))
+
+
+class Http:
+    """requests against BASE; every answer is checked against /openapi.json (route, method, status)."""
+
+    def __init__(self):
+        self.session = requests.Session()
+
+    def request(self, method, path, **kwargs):
+        response = self.session.request(method, BASE + path, timeout=10, **kwargs)
+        body = response.json() if response.content else None
+        template, problems = rest_contract.problems(method, path, response.status_code, body)
+        contract_checks[f"REST {method} {template} {response.status_code}"] += 1
+        check(f"REST {method} {path} {response.status_code} matches /openapi.json", not problems, str(problems), quiet=True)
+        return response
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+
+def checked_event(name, payload):
+    problems = event_contract.event_problems(name, payload)
+    contract_checks[f"event '{name}'"] += 1
+    check(f"event '{name}' matches /asyncapi.json", not problems, f"{problems} {payload}", quiet=True)
+
+
+def checked_ack(name, ack):
+    problems = event_contract.ack_problems(name, ack)
+    contract_checks[f"ack of '{name}'"] += 1
+    check(f"ack of '{name}' matches /asyncapi.json", not problems, f"{problems} {ack}", quiet=True)
+    return ack
+
+
+http = Http()
 
 
 def wait_until(predicate, timeout=5.0):
@@ -51,10 +109,11 @@ class Client:
             if self.last_seq is not None:
                 request["since"] = self.last_seq
             self.sent_since.append(request.get("since"))
-            self.acks.append(self.sio.call("subscribe", request))
+            self.acks.append(checked_ack("subscribe", self.sio.call("subscribe", request)))
 
         @self.sio.on("*")
         def on_any(event, payload):
+            checked_event(event, payload)
             with self.lock:
                 seq = payload.get("seq") if isinstance(payload, dict) else None
                 if isinstance(seq, int):
@@ -98,7 +157,8 @@ check("the two payloads are identical and equal the stored message plus its seq"
       and isinstance(first.get("seq"), int), str(first))
 time.sleep(0.2)
 check("the subscriber of another project gets nothing of this one",
-      [e for e, p in other.events if e != "heartbeat"] == [], str(other.events))
+      [e for e, p in other.events if e != "heartbeat" and p.get("project_id") != project_b["id"]] == [],
+      str(other.events))
 
 check("heartbeats arrive with the connection count",
       wait_until(lambda: any(b["connections"] == 3 for b in one.named("heartbeat")), timeout=4),
@@ -107,9 +167,9 @@ beat = one.named("heartbeat")[-1]
 check("a heartbeat has type, connections and an ISO timestamp",
       beat["type"] == "heartbeat" and isinstance(beat["connections"], int) and beat["timestamp"].endswith("Z"))
 
-bad = one.sio.call("subscribe", {"project_id": "not a number"})
+bad = checked_ack("subscribe", one.sio.call("subscribe", {"project_id": "not a number"}))
 check("a bad payload gets an error ack", bad["ok"] is False and bad["error"]["code"] == 400, str(bad))
-missing = one.sio.call("subscribe", {"project_id": 987654321})
+missing = checked_ack("subscribe", one.sio.call("subscribe", {"project_id": 987654321}))
 check("an unknown project gets a 404 error ack", missing["ok"] is False and missing["error"]["code"] == 404, str(missing))
 
 # Resume: `two` goes away, three messages are posted, `two` comes back with `since`.
@@ -133,6 +193,9 @@ check("GET /connections counts 3 and the rooms",
       report["active_connections"] == 3
       and report["rooms"] == {str(project_a["id"]): 2, str(project_b["id"]): 1}, str(report))
 
+left = checked_ack("unsubscribe", other.sio.call("unsubscribe", {"project_id": project_b["id"]}))
+check("unsubscribe acks ok", left.get("ok") is True and left.get("subscribed") is False, str(left))
+
 for client in (one, two, other):
     client.sio.disconnect()
 def all_gone():
@@ -142,5 +205,27 @@ def all_gone():
 
 check("after every client left, the count is 0 and no room is left", wait_until(all_gone), str(http.get("/connections").json()))
 
+r = http.get(f"/sessions/{session['session_id']}/messages")
+check("GET /sessions/:id/messages lists the 4 messages", r.status_code == 200 and r.json()["total"] == 4, r.text[:200])
+r = http.get(f"/projects/{project_a['id']}/presence")
+check("GET /projects/:id/presence answers 200", r.status_code == 200, r.text[:200])
+r = http.post("/projects", json={"name": ""})
+check("a bad body answers 400 (an error answer, checked against the document too)", r.status_code == 400, r.text)
+r = http.get("/projects/2147483000")
+check("an unknown project answers 404", r.status_code == 404, r.text)
+
+# The checks can fail: a payload or an answer that differs from the documents is refused.
+beat = dict(one.named("heartbeat")[-1])
+check("a heartbeat whose count is a string does not match /asyncapi.json",
+      event_contract.event_problems("heartbeat", {**beat, "connections": "3"}) != [])
+check("an event the documents do not name does not match",
+      event_contract.event_problems("messages exploded", {}) != [])
+check("a project without its name does not match /openapi.json",
+      rest_contract.problems("GET", f"/projects/{project_a['id']}", 200,
+                             {k: v for k, v in project_a.items() if k != "name"})[1] != [])
+
+for what, count in sorted(contract_checks.items()):
+    print(f"# contract: {count} x {what}")
+print(f"# contract: {sum(contract_checks.values())} answers, events and acks checked against the served specs")
 print(f"interop: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
