@@ -63,6 +63,8 @@ describe('presence (AUTH=required)', () => {
   let stranger: User
   let projectId: number
   const tab = (user: User) => connected(server.socket({ auth: { token: user.token } }))
+  const listed = async (): Promise<PresenceEntry[]> =>
+    (await server.http.get(`/projects/${projectId}/presence`, bearer(alice.token))).data.presence
   /** The sockets of earlier tests are gone (their grace periods over). */
   const nobodyThere = () =>
     until(
@@ -165,15 +167,36 @@ describe('presence (AUTH=required)', () => {
     await join(watcher, projectId)
     const bobTab = await tab(bob)
     await join(bobTab, projectId)
-    const leave = waitForEvent<PresenceEvent>(watcher, 'presence_leave', GRACE_MS)
+    const leave = waitForEvent<PresenceEvent>(watcher, 'presence_leave', GRACE_MS + 5000)
     const removed = await server.http.delete(`/projects/${projectId}/members/${bob.user.id}`, bearer(alice.token))
     assert.strictEqual(removed.status, 200)
+    // The answer comes after the revocation: the list no longer holds Bob (no grace period).
+    assert.ok(!(`user:${bob.user.id}` in byKey(await listed())), 'gone from the list at once')
     assert.strictEqual((await leave).user.key, `user:${bob.user.id}`)
     await server.http.post(
       `/projects/${projectId}/members`,
       { user_id: bob.user.id, role: 'viewer' },
       bearer(alice.token)
     )
+    bobTab.disconnect()
+    watcher.disconnect()
+  })
+
+  it('an expired login leaves at once, without the grace period', async () => {
+    const watcher = await tab(alice)
+    await join(watcher, projectId)
+    // A token of Bob's that expires in 2 s, made by the server's own authentication service.
+    const auth = server.app.defaultAuthentication!()
+    const shortLived = await auth.createAccessToken({ sub: String(bob.user.id) }, { expiresIn: '2s' })
+    const bobTab = await connected(server.socket({ auth: { token: shortLived } }))
+    await join(bobTab, projectId)
+    const leave = waitForEvent<PresenceEvent>(watcher, 'presence_leave', GRACE_MS + 5000)
+    const revoked = await waitForEvent(bobTab, 'subscription_revoked', 10_000)
+    assert.strictEqual(revoked.reason, 'auth_expired')
+    // By the time the socket hears it, the server's list no longer holds Bob (no grace period).
+    assert.ok(!(`user:${bob.user.id}` in byKey(await listed())), 'gone from the list at once')
+    assert.strictEqual((await leave).user.key, `user:${bob.user.id}`)
+    assert.ok(bobTab.connected, 'the socket stays, anonymous')
     bobTab.disconnect()
     watcher.disconnect()
   })
