@@ -9,7 +9,7 @@ import {
   LIVE_ONLY_EVENTS,
   PRESENCE_EVENTS,
   PROJECT_EVENT_SCHEMAS,
-  SERVICE_EVENT_METHODS
+  ROOM_SERVICE_EVENTS
 } from '../../src/realtime/events'
 import type { HeartbeatEvent, PresenceEntry, TokenUsageEvent } from '../../src/realtime/events'
 import { errorAck } from '../../src/realtime/subscriptions'
@@ -44,8 +44,11 @@ describe('event catalog', () => {
     for (const name of [...Object.values(CONTROL_EVENTS), ...Object.values(PRESENCE_EVENTS)])
       assert.ok(EVENT_CATALOG[name], name)
     for (const name of Object.keys(PROJECT_EVENT_SCHEMAS)) assert.ok(EVENT_CATALOG[name], name)
-    for (const path of ROOM_SERVICES)
-      for (const method of SERVICE_EVENT_METHODS) assert.ok(EVENT_CATALOG[`${path} ${method}`], `${path} ${method}`)
+    assert.deepStrictEqual(Object.keys(ROOM_SERVICE_EVENTS).sort(), [...ROOM_SERVICES].sort())
+    for (const [path, events] of Object.entries(ROOM_SERVICE_EVENTS))
+      for (const event of events) assert.ok(EVENT_CATALOG[`${path} ${event}`], `${path} ${event}`)
+    assert.strictEqual(EVENT_CATALOG['sessions patched'], undefined)
+    assert.strictEqual(EVENT_CATALOG['test-runs removed'], undefined)
   })
 
   it('logs every room event but the live-only ones; the client sends only subscribe and unsubscribe', () => {

@@ -16,14 +16,25 @@ export const SERVICE_RECORD_SCHEMAS: Readonly<Record<string, TObject>> = {
 }
 
 /**
- * The events each room service sends: no service has `update`; `patched` comes from internal
- * patches too (a message's status, a test run's progress), so every room service may send it.
+ * The events each room service sends. No service has `update`; `patched` also comes from internal
+ * patches (a message's status, a test run's progress); a test run's `remove` cancels it and keeps
+ * the record (a `patched`, no `removed`); sessions are never patched.
  */
-export const SERVICE_EVENT_METHODS = ['created', 'patched', 'removed'] as const
+const EVENTS_OF: Readonly<Record<string, readonly ServiceEvent[]>> = {
+  projects: ['created', 'patched', 'removed'],
+  sessions: ['created', 'removed'],
+  messages: ['created', 'patched', 'removed'],
+  'test-runs': ['created', 'patched']
+}
 
-export const ROOM_SERVICE_EVENTS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+export const SERVICE_EVENT_METHODS = ['created', 'patched', 'removed'] as const
+export type ServiceEvent = (typeof SERVICE_EVENT_METHODS)[number]
+
+/** Room service path -> the events it sends; every room service of src/channels.ts has a record schema. */
+export const ROOM_SERVICE_EVENTS: Readonly<Record<string, readonly ServiceEvent[]>> = Object.fromEntries(
   [...ROOM_SERVICES].map((path) => {
-    if (!SERVICE_RECORD_SCHEMAS[path]) throw new Error(`No record schema for the room service '${path}'`)
-    return [path, SERVICE_EVENT_METHODS]
+    if (!SERVICE_RECORD_SCHEMAS[path] || !EVENTS_OF[path])
+      throw new Error(`No record schema for the room service '${path}'`)
+    return [path, EVENTS_OF[path]]
   })
 )
