@@ -135,7 +135,9 @@ export class Primary {
     )
     const codes = await Promise.all(exits)
     clearTimeout(force)
-    await new Promise((resolve) => this.server.close(resolve))
+    // The port closes; the process exits next (runPrimary), so nothing waits for connections
+    // the primary still tracks (sticky handed them to workers that are gone now).
+    this.server.close()
     return codes.every((code) => code === 0) ? 0 : 1
   }
 

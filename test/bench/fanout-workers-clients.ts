@@ -1,0 +1,68 @@
+// Client load for bench:workers (fanout-workers.ts), in a process of its own: `count` bare
+// websockets that speak just enough engine.io/socket.io (open, namespace connect, pong, one
+// subscribe) to stay cheap - a full socket.io client would decode every event and make the load,
+// not the server, the limit on a 2-core machine. Each `sessions created` event is counted and its
+// latency taken from the record's `created_at` (set by the worker that created it, same clock).
+//
+// Parent -> child: {connect: {url, count, projectId}} | {window: 'start'} | {window: 'stop'} | {close: true}
+// Child -> parent: {connected: n} | {stats: {deliveries, histogram}} | {error}
+import WebSocket from 'ws'
+
+/** Latency histogram: 1 ms buckets up to 10 s (the last bucket holds everything later). */
+const BUCKETS = 10_001
+let histogram = new Uint32Array(BUCKETS)
+let deliveries = 0
+let counting = false
+const sockets: WebSocket[] = []
+
+const SUBSCRIBE_EVENT = '"sessions created"'
+
+function onFrame(socket: WebSocket, data: string, projectId: number) {
+  if (data === '2') return socket.send('3')
+  if (data.startsWith('0')) return socket.send('40')
+  if (data.startsWith('40')) return socket.send(`420["subscribe",{"project_id":${projectId}}]`)
+  if (data.startsWith('43')) return socket.emit('subscribed')
+  if (!counting || !data.startsWith('42') || !data.includes(SUBSCRIBE_EVENT)) return
+  const at = data.indexOf('"created_at":"')
+  if (at < 0) return
+  const created = Date.parse(data.slice(at + 14, data.indexOf('"', at + 14)))
+  const latency = Math.max(0, Date.now() - created)
+  histogram[Math.min(BUCKETS - 1, Math.round(latency))]++
+  deliveries++
+}
+
+function open(url: string, projectId: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`)
+    socket.on('message', (raw) => onFrame(socket, raw.toString(), projectId))
+    socket.once('subscribed', () => resolve())
+    socket.once('error', reject)
+    sockets.push(socket)
+  })
+}
+
+process.on('message', async (message: any) => {
+  try {
+    if (message.connect) {
+      const { url, count, projectId } = message.connect
+      // A few at a time: a burst of thousands of handshakes is its own benchmark (bench:connections).
+      for (let i = 0; i < count; i += 50) {
+        await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => open(url, projectId)))
+      }
+      process.send!({ connected: sockets.length })
+    } else if (message.window === 'start') {
+      histogram = new Uint32Array(BUCKETS)
+      deliveries = 0
+      counting = true
+      process.send!({ started: true })
+    } else if (message.window === 'stop') {
+      counting = false
+      process.send!({ stats: { deliveries, histogram: Array.from(histogram) } })
+    } else if (message.close) {
+      for (const socket of sockets) socket.terminate()
+      process.exit(0)
+    }
+  } catch (error) {
+    process.send!({ error: String(error) })
+  }
+})

@@ -1,0 +1,194 @@
+// bench:workers (issue 10 item 5): what WORKERS=2 buys on this machine. The app as `npm start`
+// runs it (test/workers-machine.ts: WORKERS=1, then WORKERS=2 - a primary with @socket.io/sticky
+// and two workers joined by @socket.io/cluster-adapter - on a SQLite file), 2,000 websocket clients
+// (BENCH_CLIENTS) in two other processes (fanout-workers-clients.ts), all subscribed to one project.
+// Two publishers (socket.io clients; with two workers, one on each) create sessions in that
+// project at a fixed rate, open loop: each create is a transaction (the session and its event-log
+// entry), then the `sessions created` event goes to all 2,000 clients. The rate steps up by 25 %
+// (BENCH_STEP_S seconds each) until fewer than 99 % of the deliveries arrive or the p99 latency
+// (created_at -> client, over every delivery) passes 250 ms; the last rate that held is the result.
+// Clients and servers share the machine's cores (the clients are kept cheap: bare websockets that
+// only count), so the ratio is what this machine gives, clients included, not the workers alone.
+//
+//   npm run bench:workers   -> the "workers" key of evidence/bench/fanout.json (other keys kept)
+import { fork, type ChildProcess } from 'child_process'
+import fs from 'fs'
+import path from 'path'
+import { io, type Socket } from 'socket.io-client'
+import { startMachine, type Machine } from '../workers-machine'
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 2000)
+const CLIENT_PROCESSES = 2
+const STEP_S = Number(process.env.BENCH_STEP_S ?? 6)
+const START_RATE = Number(process.env.BENCH_START_RATE ?? 10)
+const P99_LIMIT_MS = 250
+const OUT = path.join(__dirname, '..', '..', 'evidence', 'bench', 'fanout.json')
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function ask<T>(child: ChildProcess, message: object, field: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: any) => {
+      if (answer.error) reject(new Error(answer.error))
+      else if (field in answer) resolve(answer[field])
+      else return
+      child.off('message', onMessage)
+    }
+    child.on('message', onMessage)
+    child.send(message)
+  })
+}
+
+interface Step {
+  rate: number
+  sent: number
+  errors: number
+  deliveries: number
+  deliveries_per_s: number
+  delivered_ratio: number
+  p50_ms: number
+  p99_ms: number
+}
+
+function percentile(histogram: number[], total: number, p: number) {
+  let seen = 0
+  for (let ms = 0; ms < histogram.length; ms++) {
+    seen += histogram[ms]
+    if (seen >= total * p) return ms
+  }
+  return histogram.length - 1
+}
+
+/** Sends creates at `rate` per second for `seconds`, taking turns between the publishers. */
+async function publish(publishers: Socket[], projectId: number, rate: number, seconds: number) {
+  let sent = 0
+  let errors = 0
+  let answered = 0
+  const started = Date.now()
+  const total = Math.round(rate * seconds)
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + 1)
+    for (; sent < due; sent++) {
+      publishers[sent % publishers.length].emit('create', 'sessions', { project_id: projectId }, (error: unknown) => {
+        answered++
+        if (error) errors++
+      })
+    }
+    await sleep(2)
+  }
+  const deadline = Date.now() + 10_000
+  while (answered < sent && Date.now() < deadline) await sleep(10)
+  return { sent, errors: errors + (sent - answered) }
+}
+
+async function step(machine: Load, rate: number): Promise<Step> {
+  await Promise.all(machine.clients.map((child) => ask(child, { window: 'start' }, 'started')))
+  const { sent, errors } = await publish(machine.publishers, machine.projectId, rate, STEP_S)
+  // Late deliveries of events sent in the window still count (and show in the latency).
+  await sleep(1000)
+  const stats = await Promise.all(
+    machine.clients.map((child) => ask<{ deliveries: number; histogram: number[] }>(child, { window: 'stop' }, 'stats'))
+  )
+  const deliveries = stats.reduce((sum, s) => sum + s.deliveries, 0)
+  const histogram = stats[0].histogram.map((_, ms) => stats.reduce((sum, s) => sum + s.histogram[ms], 0))
+  return {
+    rate,
+    sent,
+    errors,
+    deliveries,
+    deliveries_per_s: Math.round(deliveries / STEP_S),
+    delivered_ratio: Number((deliveries / (sent * CLIENTS)).toFixed(4)),
+    p50_ms: percentile(histogram, deliveries, 0.5),
+    p99_ms: percentile(histogram, deliveries, 0.99)
+  }
+}
+
+interface Load {
+  machine: Machine
+  clients: ChildProcess[]
+  publishers: Socket[]
+  projectId: number
+}
+
+async function load(workers: number): Promise<Load> {
+  const machine = await startMachine({
+    WORKERS: String(workers),
+    HEARTBEAT_INTERVAL_MS: '30000',
+    POSITION_INTERVAL_MS: '3600000'
+  })
+  const projectId = (await machine.http.post('/projects', { name: 'bench' })).data.id
+  const clients = Array.from({ length: CLIENT_PROCESSES }, () =>
+    fork(path.join(__dirname, 'fanout-workers-clients.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] })
+  )
+  const count = CLIENTS / CLIENT_PROCESSES
+  await Promise.all(
+    clients.map((child) => ask(child, { connect: { url: machine.url, count, projectId } }, 'connected'))
+  )
+  // Connected one after the other: with two workers, sticky's least-connection puts one on each.
+  const publishers: Socket[] = []
+  for (let i = 0; i < 2; i++) {
+    const publisher = io(machine.url, { transports: ['websocket'], reconnection: false, forceNew: true })
+    await new Promise((resolve) => publisher.once('connect', () => resolve(undefined)))
+    publishers.push(publisher)
+  }
+  return { machine, clients, publishers, projectId }
+}
+
+/** Steps the rate up until the deliveries or the p99 fail; the last step that held is the result. */
+async function measure(workers: number) {
+  const target = await load(workers)
+  const steps: Step[] = []
+  try {
+    await publish(target.publishers, target.projectId, START_RATE, 2)
+    for (let rate = START_RATE; ; rate = Math.round(rate * 1.25)) {
+      const result = await step(target, rate)
+      steps.push(result)
+      console.log(`workers=${workers} ${JSON.stringify(result)}`)
+      if (result.errors > 0 || result.delivered_ratio < 0.99 || result.p99_ms > P99_LIMIT_MS) break
+    }
+  } finally {
+    for (const publisher of target.publishers) publisher.disconnect()
+    for (const child of target.clients) child.send({ close: true })
+    await target.machine.stop()
+  }
+  const held = steps.filter((s) => s.errors === 0 && s.delivered_ratio >= 0.99 && s.p99_ms <= P99_LIMIT_MS)
+  const best = held.sort((x, y) => y.deliveries_per_s - x.deliveries_per_s)[0]
+  return { best, steps }
+}
+
+async function main() {
+  const one = await measure(1)
+  const two = await measure(2)
+  if (!one.best || !two.best) throw new Error('no rate held p99 <= 250 ms; lower BENCH_START_RATE')
+  const result = {
+    workers: 2,
+    clients: CLIENTS,
+    deliveries_per_s: two.best.deliveries_per_s,
+    one_worker_deliveries_per_s: one.best.deliveries_per_s,
+    workers_speedup_ratio: Number((two.best.deliveries_per_s / one.best.deliveries_per_s).toFixed(2)),
+    p99_ms: two.best.p99_ms,
+    one_worker_p99_ms: one.best.p99_ms,
+    events_per_s: two.best.rate,
+    one_worker_events_per_s: one.best.rate,
+    step_s: STEP_S,
+    measured_at: new Date().toISOString(),
+    steps: { one_worker: one.steps, two_workers: two.steps }
+  }
+  console.table([
+    { workers: 1, events_per_s: one.best.rate, deliveries_per_s: one.best.deliveries_per_s, p99_ms: one.best.p99_ms },
+    { workers: 2, events_per_s: two.best.rate, deliveries_per_s: two.best.deliveries_per_s, p99_ms: two.best.p99_ms }
+  ])
+  console.log(`WORKERS=2 / WORKERS=1 deliveries per second: ${result.workers_speedup_ratio}x (target >= 1.7x)`)
+  // Only this key: the rest of fanout.json belongs to bench:fanout.
+  const existing = fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) : {}
+  fs.writeFileSync(OUT, `${JSON.stringify({ ...existing, workers: [result] }, null, 2)}\n`)
+  console.log(`wrote the "workers" key of ${path.relative(process.cwd(), OUT)}`)
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
