@@ -152,6 +152,7 @@ export function normalizeConfiguration(raw: Record<string, unknown>): Record<str
     'eventRetentionMs',
     'eventLogMaxPerProject',
     'eventLogPruneIntervalMs',
+    'positionIntervalMs',
     'vibecodeMaxTokens',
     'vibecodeTimeoutMs',
     'vibecodeMaxRetries',
