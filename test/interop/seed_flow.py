@@ -188,6 +188,22 @@ check("the missed messages arrive in order, once",
       and [m["id"] for m in two.named("messages created")[1:]] == [m["id"] for m in missed],
       str([m.get("prompt") for m in two.named("messages created")]))
 
+# A test run: its events (test_started, test_result per test, test_completed) reach the room.
+TAP = "console.log('TAP version 13\\n1..2\\nok 1 - adds\\nok 2 - subtracts')"
+r = http.request("PATCH", f"/projects/{project_a['id']}", json={"test_command": ["node", "-e", TAP]})
+check("PATCH /projects/:id sets the test command", r.status_code == 200 and r.json()["test_command"][0] == "node", r.text)
+r = http.post(f"/projects/{project_a['id']}/test-runs")
+check("POST /projects/:id/test-runs answers 201, queued", r.status_code == 201 and r.json()["status"] == "queued", r.text)
+run = r.json()
+check("test_started, two test_result and test_completed (passed) arrive",
+      wait_until(lambda: [p["status"] for p in one.named("test_completed") if p.get("run_id") == run.get("id")] == ["passed"],
+                 timeout=30)
+      and len([p for p in one.named("test_result") if p.get("run_id") == run.get("id")]) == 2
+      and len([p for p in one.named("test_started") if p.get("run_id") == run.get("id")]) == 1,
+      str([e for e, p in one.events if e.startswith("test")]))
+r = http.get(f"/test-runs/{run.get('id')}")
+check("GET /test-runs/:id answers the passed run", r.status_code == 200 and r.json()["passed"] == 2, r.text[:300])
+
 report = http.get("/connections").json()
 check("GET /connections counts 3 and the rooms",
       report["active_connections"] == 3
