@@ -157,7 +157,7 @@ function serviceEvents(): Record<string, CatalogEntry> {
         sender: 'server',
         to: 'project_room',
         delivery: 'logged',
-        description: `A ${record.title ?? path} record was ${method} (the record as a REST read answers it).`
+        description: `A ${String(record.$id ?? path)} record was ${method}: the record as REST answers it, with the seq.`
       }
     }
   }

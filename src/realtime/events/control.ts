@@ -57,24 +57,33 @@ export const SubscriptionOkSchema = Type.Object(
   {
     ok: Type.Literal(true),
     project_id: Type.Integer(),
-    room: Type.String(),
-    /** true after subscribe; false after unsubscribe. */
-    subscribed: Type.Boolean(),
-    /** After unsubscribe: whether the socket was in the room. */
-    was_subscribed: Type.Optional(Type.Boolean()),
-    /** After subscribe: the project's latest seq when the subscription took effect. */
-    seq: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** After subscribe: the epoch of the project's stream; send it back with `since` to resume. */
-    epoch: Type.Optional(Type.String()),
-    /**
-     * After subscribe with `since`: true when every event after `since` was replayed; false when
-     * `since` is older than the retained log (or newer than the latest seq): refetch state over REST.
-     */
-    recovered: Type.Optional(Type.Boolean()),
-    /** After subscribe with `since`: how many events were replayed before this ack. */
-    replayed: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** After subscribe: who is in the project room (presence). */
-    presence: Type.Optional(Type.Array(PresenceEntrySchema))
+    room: Type.String({ description: 'The socket.io room: `project:<id>`' }),
+    subscribed: Type.Boolean({ description: 'true after subscribe; false after unsubscribe' }),
+    was_subscribed: Type.Optional(
+      Type.Boolean({ description: 'After unsubscribe: whether the socket was in the room' })
+    ),
+    seq: Type.Optional(
+      Type.Integer({ minimum: 0, description: "After subscribe: the project's latest seq when it took effect" })
+    ),
+    epoch: Type.Optional(
+      Type.String({ description: "After subscribe: the project stream's epoch; send it back with `since` to resume" })
+    ),
+    recovered: Type.Optional(
+      Type.Boolean({
+        description:
+          'After subscribe with `since`: true when every event after `since` was replayed; false when the log no ' +
+          'longer has them (or `since`/`epoch` do not match): refetch over REST'
+      })
+    ),
+    replayed: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'After subscribe with `since`: how many events were replayed before the ack'
+      })
+    ),
+    presence: Type.Optional(
+      Type.Array(PresenceEntrySchema, { description: 'After subscribe: who is in the project room' })
+    )
   },
   closed('SubscriptionOk')
 )
