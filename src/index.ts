@@ -83,9 +83,8 @@ async function main() {
     process.on('SIGINT', () => void stop('SIGINT'))
   } else {
     // A worker: Ctrl-C reaches the whole process group, but the primary decides (it sends SIGTERM).
+    // (If the primary dies, Node's cluster module ends its workers at once: nothing to do here.)
     process.on('SIGINT', () => undefined)
-    // The primary is gone (killed): nobody hands this worker connections any more.
-    process.on('disconnect', () => void stop('primary gone'))
   }
 }
 
