@@ -97,23 +97,28 @@ function requestBody(method: RestMethod, doc: ServiceDoc, components: Components
   }
 }
 
+/** The error statuses of a method, with why; `located`: the route names a record or a parent. */
+function errorAnswers(method: RestMethod, doc: ServiceDoc, located: boolean): Record<number, string> {
+  const errors: Record<number, string> = { ...COMMON_ERRORS }
+  // A route anyone may call answers no "token missing" 401 (its own 401s are in its errors).
+  if (doc.publicMethods?.includes(method)) delete errors[401]
+  if (doc.socketOnly) {
+    delete errors[403]
+    return { ...errors, 400: doc.socketOnly }
+  }
+  if (located) errors[404] = 'no such record (or not a member of its project: the same 404)'
+  return { ...errors, ...doc.errors?.[method] }
+}
+
 function operation(path: string, method: RestMethod, doc: ServiceDoc, components: Components) {
   const { names } = openApiPath(path)
   const withId = HTTP[method].withId && !doc.withoutId?.includes(method)
   const parameters = [...names, ...(withId ? [doc.idName ?? 'id'] : [])].map(pathParameter)
   if (method === 'find' || method === 'get') parameters.push(...(queryParameters(doc, components) as never[]))
   const responses: Record<string, unknown> = {}
-  if (doc.socketOnly) {
-    responses['400'] = errorResponse(doc.socketOnly, components)
-  } else {
-    responses[String(HTTP[method].status)] = json(successSchema(method, doc, components), 'the answer')
-    const errors: Record<number, string> = { ...COMMON_ERRORS }
-    // A route anyone may call answers no "token missing" 401 (its own 401s are in its errors).
-    if (doc.publicMethods?.includes(method)) delete errors[401]
-    Object.assign(errors, doc.errors?.[method])
-    if (withId || names.length > 0) errors[404] = 'no such record (or not a member of its project: the same 404)'
-    for (const [status, description] of Object.entries(errors))
-      responses[status] = errorResponse(description, components)
+  if (!doc.socketOnly) responses[HTTP[method].status] = json(successSchema(method, doc, components), 'the answer')
+  for (const [status, description] of Object.entries(errorAnswers(method, doc, withId || names.length > 0))) {
+    responses[status] = errorResponse(description, components)
   }
   const isPublic = doc.publicMethods?.includes(method)
   return {
