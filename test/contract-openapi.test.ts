@@ -3,6 +3,7 @@
 // included - match the schemas it gives for them. /docs serves both viewers from local files.
 import assert from 'assert'
 import fs from 'fs'
+import os from 'os'
 import path from 'path'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { servicePaths } from '../src/contract/openapi'
@@ -18,17 +19,22 @@ const VERBS = { find: 'get', get: 'get', create: 'post', update: 'put', patch: '
 
 describe('contract: OpenAPI for REST', () => {
   let server: TestServer
+  let workspaces: string
   let document: any
   let problems: Awaited<ReturnType<typeof restChecker>>
 
   before(async () => {
-    server = await startTestServer()
+    workspaces = fs.mkdtempSync(path.join(os.tmpdir(), 'vibecode-contract-'))
+    server = await startTestServer({ testWorkspaceRoot: workspaces })
     const response = await server.http.get('/openapi.json')
     assert.strictEqual(response.status, 200)
     document = response.data
     problems = await restChecker(document)
   })
-  after(() => server.stop())
+  after(async () => {
+    await server.stop()
+    fs.rmSync(workspaces, { recursive: true, force: true })
+  })
 
   /** Sends a request and asserts its answer matches the document's schema for its status. */
   async function checked(verb: string, url: string, template: string, status: number, body?: unknown) {
@@ -100,6 +106,37 @@ describe('contract: OpenAPI for REST', () => {
       password: TEST_PASSWORD
     })
     await checked('delete', `/sessions/${session.id}`, '/sessions/{id}', 200)
+  })
+
+  it('real answers of the members, authentication and test-run routes match too', async () => {
+    const project = await checked('post', '/projects', '/projects', 201, {
+      name: 'Contract',
+      test_command: ['node', '-e', '0']
+    })
+    const email = uniqueEmail('member')
+    const user = await checked('post', '/users', '/users', 201, { email, password: TEST_PASSWORD })
+    const members = `/projects/${project.id}/members`
+    await checked('post', members, '/projects/{project_id}/members', 201, { email, role: 'viewer' })
+    await checked('post', members, '/projects/{project_id}/members', 409, { user_id: user.id, role: 'viewer' })
+    await checked('get', `${members}/${user.id}`, '/projects/{project_id}/members/{user_id}', 200)
+    await checked('patch', `${members}/${user.id}`, '/projects/{project_id}/members/{user_id}', 200, { role: 'editor' })
+    await checked('delete', `${members}/${user.id}`, '/projects/{project_id}/members/{user_id}', 200)
+    const login = await checked('post', '/authentication', '/authentication', 201, {
+      strategy: 'local',
+      email,
+      password: TEST_PASSWORD
+    })
+    const logout = await server.http.delete('/authentication', {
+      headers: { Authorization: `Bearer ${login.accessToken}` }
+    })
+    assert.strictEqual(logout.status, 200)
+    assert.deepStrictEqual(problems('delete', '/authentication', 200, logout.data), [])
+    await checked('delete', '/authentication', '/authentication', 401)
+    const run = await checked('post', `/projects/${project.id}/test-runs`, '/projects/{project_id}/test-runs', 201)
+    await checked('get', `/projects/${project.id}/test-runs`, '/projects/{project_id}/test-runs', 200)
+    await checked('delete', `/test-runs/${run.id}`, '/test-runs/{id}', 200)
+    await checked('get', `/test-runs/${run.id}`, '/test-runs/{id}', 200)
+    await checked('delete', `/projects/${project.id}`, '/projects/{id}', 200)
   })
 
   it('error answers match the error schema of their status', async () => {
