@@ -1,6 +1,7 @@
 // The client side of the fan-out benchmark, in processes of its own so their parsing does not count
 // as server CPU: this process's share of the sockets of each server (fanout-server.ts): socket.io
-// clients subscribed to the project room (ours) or in the bench room (raw, joined on connect), and
+// clients subscribed to the project room (ours), in the stock channel or the bench room (feathers,
+// raw: joined on connect), and
 // bare websocket clients (floor). For every benchmark event it tells the parent when all of its
 // sockets of that server have it. An event's key starts with its server: `ours/...`, `raw/...`.
 import { io } from 'socket.io-client'
@@ -8,7 +9,7 @@ import type { Socket } from 'socket.io-client'
 import { WebSocket } from 'ws'
 
 interface Group {
-  server: 'ours' | 'raw' | 'floor'
+  server: 'ours' | 'feathers' | 'raw' | 'floor'
   url: string
   n: number
   /** Ours: the project each socket subscribes to. */
@@ -19,6 +20,12 @@ const sockets: Socket[] = []
 const websockets: WebSocket[] = []
 const counts = new Map<string, number>()
 const expected = new Map<string, number>()
+let stopping = false
+
+/** A socket lost mid-run would stall the run (its events never all arrive): say so instead. */
+function lost(server: string, reason: string) {
+  if (!stopping) process.send!({ error: `clients: a ${server} socket was lost (${reason})` })
+}
 
 function received(payload: { key?: string }) {
   if (!payload || typeof payload.key !== 'string') return
@@ -29,11 +36,12 @@ function received(payload: { key?: string }) {
   } else counts.set(payload.key, count)
 }
 
-function connectSocketIo({ url, projectId }: Group) {
+function connectSocketIo({ server, url, projectId }: Group) {
   // A loaded machine may take long to answer thousands of handshakes: no 20 s connect timeout.
   const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 600_000 })
   sockets.push(socket)
   socket.onAny((_event, payload) => received(payload))
+  socket.on('disconnect', (reason) => lost(server, reason))
   return new Promise<void>((resolve, reject) => {
     socket.once('connect', async () => {
       if (projectId === undefined) return resolve()
@@ -50,27 +58,38 @@ function connectWs({ url }: Group) {
   websockets.push(ws)
   // The floor sends what socket.io would: "42" and the JSON array [event, payload].
   ws.on('message', (data) => received(JSON.parse(data.toString().slice(2))[1]))
+  ws.on('close', (code) => lost('floor', `close ${code}`))
   return new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
     ws.once('error', reject)
   })
 }
 
-async function connectAll(groups: Group[]) {
-  for (const group of groups) {
-    expected.set(group.server, group.n)
-    const connect = group.server === 'floor' ? connectWs : connectSocketIo
-    // In batches, so no server is handed thousands of handshakes at once.
-    for (let start = 0; start < group.n; start += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, group.n - start) }, () => connect(group)))
-    }
+/** Seconds each server's sockets took to connect (printed by the parent: a slow accept shows). */
+const connectSeconds: Record<string, number> = {}
+
+async function connectGroup(group: Group) {
+  const started = Date.now()
+  expected.set(group.server, group.n)
+  const connect = group.server === 'floor' ? connectWs : connectSocketIo
+  // In batches, so no server is handed thousands of handshakes at once.
+  for (let start = 0; start < group.n; start += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, group.n - start) }, () => connect(group)))
   }
+  connectSeconds[group.server] = (Date.now() - started) / 1000
+}
+
+async function connectAll(groups: Group[]) {
+  // The servers are processes of their own: their groups connect side by side.
+  await Promise.all(groups.map(connectGroup))
+  process.send!({ connectSeconds })
   process.send!({ ready: sockets.length + websockets.length })
 }
 
 process.on('message', (message: { start?: Group[]; stop?: boolean }) => {
   if (message.start) connectAll(message.start).catch((error) => process.send!({ error: `clients: ${String(error)}` }))
   if (message.stop) {
+    stopping = true
     for (const socket of sockets) socket.disconnect()
     for (const ws of websockets) ws.terminate()
     setTimeout(() => process.exit(0), 100)

@@ -1,7 +1,8 @@
-// One server of the fan-out benchmark, in its own process (so each one's CPU is its own, and each
-// holds its N sockets within the file limit): `ours` (the app as deployed, with the cases
-// feathers/ours/rooms), `raw` (a bare socket.io 4.8 server, defaults), or `floor` (a bare `ws`
-// server: the least Node can do per recipient). The parent (fanout.ts) asks it to send one event,
+// One server of the fan-out benchmark, in its own process (so each one's CPU is its own, each holds
+// its N sockets within the file limit, and no case is billed the garbage of another's): `ours` (the
+// app as deployed: the cases ours and rooms), `feathers` (the app again, for the stock Feathers
+// channel: its 1,000 encodes per event leave garbage), `raw` (a bare socket.io 4.8 server, its
+// defaults), `floor` (a bare `ws` server: the least Node can do per recipient). The parent (fanout.ts) asks it to send one event,
 // then, once every client has it, for the CPU the process used meanwhile.
 import http from 'http'
 import { Server } from 'socket.io'
@@ -9,7 +10,7 @@ import * as wsModule from 'ws'
 import { WebSocketServer, WebSocket } from 'ws'
 import type { Application } from '../../src/declarations'
 
-export type ServerKind = 'ours' | 'raw' | 'floor'
+export type ServerKind = 'ours' | 'feathers' | 'raw' | 'floor'
 type Send = (kind: string, payload: object) => void
 
 // ws's frame builder (what socket.io's adapter uses for wsPreEncodedFrame); not in ws's types.
@@ -101,7 +102,7 @@ async function startFloor() {
   return { url: await listen(server), projectId: 0, send }
 }
 
-const starters = { ours: startOurs, raw: startRaw, floor: startFloor }
+const starters = { ours: startOurs, feathers: startOurs, raw: startRaw, floor: startFloor }
 let send: Send | undefined
 let projectId = 0
 let cpu: NodeJS.CpuUsage | undefined

@@ -1,5 +1,5 @@
 // Fan-out benchmark (`npm run bench:fanout`): one event to N sockets in one room, six ways, side by
-// side in one run, each server in a process of its own (fanout-server.ts):
+// side in one run, each server in a process of its own (fanout-server.ts; b has one apart from c/d):
 //   (a) raw        a bare socket.io 4.8 server, io.to(room).emit(...)       - socket.io alone
 //   (b) feathers   our app: a stock Feathers channel holding the N connections (per-connection emit)
 //   (c) ours       our app: a service event published to the project's RoomChannel (src/realtime),
@@ -30,12 +30,13 @@ const CASES = ['raw', 'feathers', 'ours', 'rooms', 'floor', 'floor_send'] as con
 export type Case = (typeof CASES)[number]
 const SERVER_OF: Record<Case, ServerKind> = {
   raw: 'raw',
-  feathers: 'ours',
+  feathers: 'feathers',
   ours: 'ours',
   rooms: 'ours',
   floor: 'floor',
   floor_send: 'floor'
 }
+const SERVERS: ServerKind[] = ['ours', 'feathers', 'raw', 'floor']
 const RUNS = (process.env.BENCH_RUNS ?? '1000:1024:60,1000:102400:60,10000:1024:20').split(',').map((run) => {
   const [n, bytes, k] = run.split(':').map(Number)
   return { n, bytes, k }
@@ -43,6 +44,7 @@ const RUNS = (process.env.BENCH_RUNS ?? '1000:1024:60,1000:102400:60,10000:1024:
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 /** Sockets per client process at most (each holds its share of the three servers' sockets). */
 const PER_CLIENT_PROCESS = 5000
+const EVENT_TIMEOUT_MS = 120_000
 const OUT = path.join(__dirname, '..', '..', 'evidence', 'bench', 'fanout.json')
 
 // A small seeded PRNG (mulberry32): the same order of cases on every run.
@@ -82,31 +84,36 @@ function ask<T>(process: ChildProcess, message: object, field: string): Promise<
 }
 
 async function startServers() {
-  const servers = {} as Record<ServerKind, { process: ChildProcess; url: string; projectId: number }>
-  for (const kind of ['ours', 'raw', 'floor'] as const) {
-    const process = child('fanout-server.ts')
-    const ready = await ask<{ url: string; projectId: number }>(process, { start: kind }, 'ready')
-    servers[kind] = { process, ...ready }
-  }
-  return servers
+  const started = await Promise.all(
+    SERVERS.map(async (kind) => {
+      const process = child('fanout-server.ts')
+      const ready = await ask<{ url: string; projectId: number }>(process, { start: kind }, 'ready')
+      return [kind, { process, ...ready }] as const
+    })
+  )
+  return Object.fromEntries(started) as Record<ServerKind, { process: ChildProcess; url: string; projectId: number }>
 }
 
 type Servers = Awaited<ReturnType<typeof startServers>>
 
+/** Per client process, the seconds its sockets of each server took to connect. */
+const connectSeconds: Record<string, number>[] = []
+
 async function startClients(servers: Servers, n: number) {
-  const count = Math.max(2, Math.ceil((3 * n) / PER_CLIENT_PROCESS))
+  const count = Math.max(2, Math.ceil((SERVERS.length * n) / PER_CLIENT_PROCESS))
   const share = (i: number) => Math.floor(n / count) + (i < n % count ? 1 : 0)
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const process = child('fanout-clients.ts')
-      const groups = (['ours', 'raw', 'floor'] as const).map((server) => ({
+      const groups = SERVERS.map((server) => ({
         server,
         url: servers[server].url,
         n: share(i),
         projectId: server === 'ours' ? servers.ours.projectId : undefined
       }))
+      process.once('message', (message: any) => message.connectSeconds && connectSeconds.push(message.connectSeconds))
       const ready = await ask<number>(process, { start: groups }, 'ready')
-      if (ready !== 3 * share(i)) throw new Error(`client process ${i}: ${ready} sockets`)
+      if (ready !== SERVERS.length * share(i)) throw new Error(`client process ${i}: ${ready} sockets`)
       return process
     })
   )
@@ -114,12 +121,21 @@ async function startClients(servers: Servers, n: number) {
 
 async function runN(n: number, runs: typeof RUNS) {
   const started = Date.now()
+  const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1)
   const servers = await startServers()
+  const startedIn = seconds(started)
+  const connecting = Date.now()
+  connectSeconds.length = 0
   const clients = await startClients(servers, n)
-  console.log(`N = ${n}: 3 x ${n} sockets connected in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  const slowest = SERVERS.map((kind) => `${kind} ${Math.max(...connectSeconds.map((c) => c[kind])).toFixed(1)} s`)
+  console.log(
+    `N = ${n}: ${SERVERS.length} servers started in ${startedIn} s, ` +
+      `${SERVERS.length} x ${n} sockets connected in ${seconds(connecting)} s (${slowest.join(', ')})`
+  )
   const waiting = new Map<string, { left: number; resolve: () => void }>()
   for (const client of clients) {
     client.on('message', (message: any) => {
+      if (message.error) fail(new Error(message.error))
       const entry = message.received && waiting.get(message.received)
       if (entry && --entry.left === 0) entry.resolve()
     })
@@ -129,10 +145,16 @@ async function runN(n: number, runs: typeof RUNS) {
     const server = servers[SERVER_OF[kind]].process
     const key = `${SERVER_OF[kind]}/${kind}-${bytes}-${i}`
     const arrived = new Promise<void>((resolve) => waiting.set(key, { left: clients.length, resolve }))
+    // A run that stalls says where, instead of hanging.
+    const stalled = setTimeout(
+      () => fail(new Error(`${key}: not at every client after ${EVENT_TIMEOUT_MS} ms`)),
+      EVENT_TIMEOUT_MS
+    )
     const start = process.hrtime.bigint()
     server.send({ send: { kind, bytes, key } })
     await arrived
     const latencyMs = Number(process.hrtime.bigint() - start) / 1e6
+    clearTimeout(stalled)
     waiting.delete(key)
     const cpuMs = await ask<number>(server, { done: true }, 'cpuMs')
     return { cpuMs, latencyMs }
@@ -189,7 +211,9 @@ async function main() {
   process.exit(0)
 }
 
-main().catch((error) => {
+function fail(error: Error) {
   console.error(error)
   process.exit(1)
-})
+}
+
+main().catch(fail)
