@@ -26,7 +26,9 @@ describe('subscribe and unsubscribe', () => {
       room: `project:${project.id}`,
       subscribed: true,
       seq: 1,
-      epoch: ack.epoch
+      epoch: ack.epoch,
+      // Who is in the room (presence.test.ts): this socket alone.
+      presence: [{ ...ack.presence[0], connections: 1 }]
     })
     const connections = await server.http.get('/connections')
     assert.deepStrictEqual(connections.data.rooms, { [project.id]: 1 })
@@ -52,7 +54,8 @@ describe('subscribe and unsubscribe', () => {
       room: `project:${project.id}`,
       subscribed: true,
       seq: 1,
-      epoch: answer.epoch
+      epoch: answer.epoch,
+      presence: [{ ...answer.presence[0], connections: 1 }]
     })
     const failure = waitForEvent(socket, 'subscribe_result')
     socket.emit('subscribe', { project_id: 'nope' })
@@ -158,7 +161,8 @@ describe('subscribe and unsubscribe', () => {
         room: `project:${project.id}`,
         subscribed: true,
         seq: 1,
-        epoch: created.epoch
+        epoch: created.epoch,
+        presence: [{ ...created.presence![0], connections: 1 }]
       })
       assert.deepStrictEqual(await subscriptions.find(), [{ room: `project:${project.id}`, project_id: project.id }])
 

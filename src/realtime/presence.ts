@@ -59,6 +59,8 @@ export class Presence {
   private io?: Server
   /** Sockets between `disconnecting` and `disconnect`: their leaves are lost connections. */
   private readonly closing = new Set<string>()
+  /** The socket whose join is being handled: it does not hear its own join (its ack has the list). */
+  private joining?: string
 
   constructor(private readonly options: PresenceOptions) {
     this.local = new LocalPresence(options.graceMs, (projectId, key, part) => {
@@ -87,7 +89,13 @@ export class Presence {
     namespace.adapter.on('join-room', (room: string, id: string) => {
       const projectId = projectIdOfRoom(room)
       const socket = projectId === null ? undefined : namespace.sockets.get(id)
-      if (projectId !== null && socket) this.local.joined(projectId, id, this.identify(socket))
+      if (projectId === null || !socket) return
+      this.joining = id
+      try {
+        this.local.joined(projectId, id, this.identify(socket))
+      } finally {
+        this.joining = undefined
+      }
     })
     namespace.adapter.on('leave-room', (room: string, id: string) => {
       const projectId = projectIdOfRoom(room)
@@ -115,6 +123,8 @@ export class Presence {
     if (!change || change.kind === 'update') return
     const event = change.kind === 'join' ? PRESENCE_EVENTS.join : PRESENCE_EVENTS.leave
     const payload: PresenceEvent = { project_id: change.projectId, user: change.entry }
-    this.io?.local.to(projectRoom(change.projectId)).emit(event, payload)
+    const room = this.io?.local.to(projectRoom(change.projectId))
+    const target = this.joining ? room?.except(this.joining) : room
+    target?.emit(event, payload)
   }
 }
