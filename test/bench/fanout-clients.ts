@@ -9,7 +9,7 @@ import type { Socket } from 'socket.io-client'
 import { WebSocket } from 'ws'
 
 interface Group {
-  server: 'ours' | 'feathers' | 'raw' | 'floor'
+  server: 'ours' | 'feathers' | 'raw' | 'floor' | 'trial'
   url: string
   n: number
   /** Ours: the project each socket subscribes to. */
@@ -49,7 +49,11 @@ function connectSocketIo({ server, url, projectId }: Group) {
       if (ack.ok) resolve()
       else reject(new Error(JSON.stringify(ack)))
     })
-    socket.once('connect_error', reject)
+    socket.once('connect_error', (error: Error & { description?: unknown }) => {
+      // socket.io-client's "websocket error" carries the cause in `description`.
+      const cause = (error.description as { message?: string } | undefined)?.message ?? String(error.description ?? '')
+      reject(new Error(`${server} ${url}: ${error.message} ${cause}`))
+    })
   })
 }
 
@@ -61,7 +65,7 @@ function connectWs({ url }: Group) {
   ws.on('close', (code) => lost('floor', `close ${code}`))
   return new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
-    ws.once('error', reject)
+    ws.once('error', (error) => reject(new Error(`floor ${url}: ${error.message}`)))
   })
 }
 

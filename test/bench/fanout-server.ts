@@ -10,7 +10,7 @@ import * as wsModule from 'ws'
 import { WebSocketServer, WebSocket } from 'ws'
 import type { Application } from '../../src/declarations'
 
-export type ServerKind = 'ours' | 'feathers' | 'raw' | 'floor'
+export type ServerKind = 'ours' | 'feathers' | 'raw' | 'floor' | 'trial'
 type Send = (kind: string, payload: object) => void
 
 // ws's frame builder (what socket.io's adapter uses for wsPreEncodedFrame); not in ws's types.
@@ -18,8 +18,8 @@ const { Sender } = wsModule as unknown as {
   Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] }
 }
 const STOCK_CHANNEL = 'bench-stock'
-// A trial (README, Performance trials): websocket compression on every server, off by default as in
-// socket.io and ws. BENCH_PER_MESSAGE_DEFLATE=1: ws's permessage-deflate, messages from 1 KB.
+// A trial (BENCH_TRIAL=deflate in fanout.ts sets it for the trial server alone): websocket compression,
+// off by default in socket.io; BENCH_PER_MESSAGE_DEFLATE=1: ws's permessage-deflate from 1 KB.
 const perMessageDeflate = process.env.BENCH_PER_MESSAGE_DEFLATE === '1' ? { threshold: 1024 } : false
 const RAW_ROOM = 'bench'
 
@@ -62,8 +62,9 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
   const options = (app.realtime.streams as unknown as { options: { eventLog?: unknown } }).options
   const eventLog = options.eventLog
   const send: Send = (kind, payload) => {
+    // `trial` is ours on a server with one setting changed (fanout.ts).
     if (kind === 'feathers') return app.service('bench' as any).emit('stock', payload)
-    options.eventLog = kind === 'ours' ? eventLog : undefined
+    options.eventLog = kind === 'rooms' ? undefined : eventLog
     app.service('bench' as any).emit('ours', payload)
   }
   const address = server.address() as { port: number }
@@ -102,7 +103,7 @@ async function startFloor() {
   return { url: await listen(server), projectId: 0, send }
 }
 
-const starters = { ours: startOurs, feathers: startOurs, raw: startRaw, floor: startFloor }
+const starters = { ours: startOurs, feathers: startOurs, trial: startOurs, raw: startRaw, floor: startFloor }
 let send: Send | undefined
 let projectId = 0
 let cpu: NodeJS.CpuUsage | undefined

@@ -26,7 +26,20 @@ import path from 'path'
 import type { ServerKind } from './fanout-server'
 import { fanoutReport, printTable, type Sample } from './fanout-report'
 
-const CASES = ['raw', 'feathers', 'ours', 'rooms', 'floor', 'floor_send'] as const
+// A trial (README, Performance trials): one more case, `trial`, ours on a server process of its own
+// with one setting changed, side by side with the others. Printed, not written to fanout.json.
+const TRIALS: Record<string, NodeJS.ProcessEnv> = {
+  // ws without its native helpers (bufferutil: masking; utf-8-validate: incoming text).
+  'no-native': { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' },
+  // permessage-deflate on (socket.io's default is off), messages from 1 KB.
+  deflate: { BENCH_PER_MESSAGE_DEFLATE: '1' }
+}
+const TRIAL = process.env.BENCH_TRIAL
+if (TRIAL !== undefined && !(TRIAL in TRIALS)) throw new Error(`BENCH_TRIAL: one of ${Object.keys(TRIALS).join(', ')}`)
+const CASES = [
+  ...(['raw', 'feathers', 'ours', 'rooms', 'floor', 'floor_send'] as const),
+  ...(TRIAL ? (['trial'] as const) : [])
+]
 export type Case = (typeof CASES)[number]
 const SERVER_OF: Record<Case, ServerKind> = {
   raw: 'raw',
@@ -34,9 +47,10 @@ const SERVER_OF: Record<Case, ServerKind> = {
   ours: 'ours',
   rooms: 'ours',
   floor: 'floor',
-  floor_send: 'floor'
+  floor_send: 'floor',
+  trial: 'trial'
 }
-const SERVERS: ServerKind[] = ['ours', 'feathers', 'raw', 'floor']
+const SERVERS: ServerKind[] = ['ours', 'feathers', 'raw', 'floor', ...(TRIAL ? (['trial'] as const) : [])]
 const RUNS = (process.env.BENCH_RUNS ?? '1000:1024:60,1000:102400:60,10000:1024:20').split(',').map((run) => {
   const [n, bytes, k] = run.split(':').map(Number)
   return { n, bytes, k }
@@ -65,8 +79,11 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy
 }
 
-function child(file: string) {
-  return fork(path.join(__dirname, file), [], { execArgv: ['-r', 'ts-node/register/transpile-only'] })
+function child(file: string, env: NodeJS.ProcessEnv = {}) {
+  return fork(path.join(__dirname, file), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, ...env }
+  })
 }
 
 /** Sends one message and resolves with the child's next answer that has `field`. */
@@ -86,7 +103,7 @@ function ask<T>(process: ChildProcess, message: object, field: string): Promise<
 async function startServers() {
   const started = await Promise.all(
     SERVERS.map(async (kind) => {
-      const process = child('fanout-server.ts')
+      const process = child('fanout-server.ts', kind === 'trial' ? TRIALS[TRIAL!] : {})
       const ready = await ask<{ url: string; projectId: number }>(process, { start: kind }, 'ready')
       return [kind, { process, ...ready }] as const
     })
@@ -109,7 +126,7 @@ async function startClients(servers: Servers, n: number) {
         server,
         url: servers[server].url,
         n: share(i),
-        projectId: server === 'ours' ? servers.ours.projectId : undefined
+        projectId: server === 'ours' || server === 'trial' ? servers[server].projectId : undefined
       }))
       process.once('message', (message: any) => message.connectSeconds && connectSeconds.push(message.connectSeconds))
       const ready = await ask<number>(process, { start: groups }, 'ready')
@@ -189,6 +206,10 @@ async function main() {
   }
   printTable(results, CASES)
 
+  if (TRIAL) {
+    console.log(`\nBENCH_TRIAL=${TRIAL}: trial = ours with ${JSON.stringify(TRIALS[TRIAL])}; nothing written`)
+    process.exit(0)
+  }
   // WORKERS=n runs (bench:fanout's workers case) write their own key: keep it.
   const previous = fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) : {}
   const report = {
