@@ -244,7 +244,7 @@ async function trial(kind: Kind, built: string, dir: string): Promise<Trial> {
 
 function summarize(trials: Trial[]) {
   const of = (kind: Kind, key: keyof Trial) =>
-    median(trials.filter((t) => t.kind === kind).map((t) => t[key] as number))
+    round(median(trials.filter((t) => t.kind === kind).map((t) => t[key] as number)))
   const raw = (key: keyof Trial) => of('raw', key)
   const ours = (key: keyof Trial) => of('ours', key)
   return {
