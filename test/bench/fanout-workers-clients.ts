@@ -31,14 +31,25 @@ function onFrame(socket: WebSocket, data: string, projectId: number) {
   deliveries++
 }
 
-function open(url: string, projectId: number): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Connections that closed before their subscription was acknowledged, and were opened again. */
+let retries = 0
+
+/** One subscribed client; a connection that closes or stalls before its ack is opened again. */
+async function open(url: string, projectId: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
     const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`)
     socket.on('message', (raw) => onFrame(socket, raw.toString(), projectId))
-    socket.once('subscribed', () => resolve())
-    socket.once('error', reject)
-    sockets.push(socket)
-  })
+    socket.on('error', () => undefined)
+    const subscribed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 10_000)
+      socket.once('subscribed', () => (clearTimeout(timer), resolve(true)))
+      socket.once('close', () => (clearTimeout(timer), resolve(false)))
+    })
+    if (subscribed) return void sockets.push(socket)
+    socket.terminate()
+    retries++
+    if (attempt >= 5) throw new Error('a client could not subscribe in 5 attempts')
+  }
 }
 
 process.on('message', async (message: any) => {
@@ -49,7 +60,8 @@ process.on('message', async (message: any) => {
       for (let i = 0; i < count; i += 50) {
         await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => open(url, projectId)))
       }
-      process.send!({ connected: sockets.length })
+      if (retries > 0) console.log(`${retries} connection(s) closed or stalled before subscribing, opened again`)
+      process.send!({ connected: sockets.length, retries })
     } else if (message.window === 'start') {
       histogram = new Uint32Array(BUCKETS)
       deliveries = 0
