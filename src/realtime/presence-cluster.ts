@@ -3,8 +3,9 @@
 // when it changes:
 //   - `part`: one entry's part on the sending instance changed (a join, a count, a leave) - O(1),
 //     sent per change, never a scan;
-//   - `holding`: everything the sending instance holds, once per heartbeat interval, at start-up,
-//     and in reply to an instance heard for the first time (so a newcomer knows the room at once);
+//   - `holding`: everything the sending instance holds, once per heartbeat interval, at start-up
+//     ('hello'), and in reply to a hello or to an instance heard for the first time (so a newcomer
+//     knows the room at once);
 //     it replaces what was known of that instance, so a lost `part` heals within an interval;
 //   - `bye`: the instance shuts down; what it held leaves after the grace period unless its
 //     sockets reconnect elsewhere meanwhile.
@@ -17,7 +18,13 @@ import type { PresenceChange, PresenceView } from './presence-view'
 
 export type PresenceMessage =
   | { kind: 'part'; instance: string; project_id: number; key: string; part: PresenceEntry | null }
-  | { kind: 'holding'; instance: string; holding: Record<string, PresenceEntry[]>; reply: boolean }
+  | {
+      kind: 'holding'
+      instance: string
+      holding: Record<string, PresenceEntry[]>
+      /** 'hello': just started, everyone answers with theirs; 'reply': such an answer. */
+      why: 'hello' | 'periodic' | 'reply'
+    }
   | { kind: 'bye'; instance: string; grace_ms: number }
 
 export interface PresenceClusterOptions {
@@ -51,11 +58,11 @@ export class PresenceCluster {
     server.on('vibecode:presence', (message) => this.receive(message))
     const { intervalMs } = this.options
     this.timers = [
-      setInterval(() => this.announce(false), intervalMs),
+      setInterval(() => this.announce('periodic'), intervalMs),
       setInterval(() => this.sweep(), Math.max(1, Math.round(intervalMs / SWEEPS_PER_INTERVAL)))
     ]
     for (const timer of this.timers) timer.unref()
-    this.announce(false)
+    this.announce('hello')
   }
 
   /** This instance's part of an entry changed. */
@@ -71,8 +78,8 @@ export class PresenceCluster {
     this.io = undefined
   }
 
-  private announce(reply: boolean) {
-    this.send({ kind: 'holding', instance: this.options.instance, holding: this.options.holding(), reply })
+  private announce(why: 'hello' | 'periodic' | 'reply') {
+    this.send({ kind: 'holding', instance: this.options.instance, holding: this.options.holding(), why })
   }
 
   private send(message: PresenceMessage) {
@@ -91,7 +98,8 @@ export class PresenceCluster {
     const { view, apply } = this.options
     if (message.kind === 'holding') {
       apply(view.replace(instance, message.holding ?? {}))
-      if (!known && !message.reply) this.announce(true)
+      // A newcomer (or an instance restarted under the same id) learns the others' at once.
+      if (message.why === 'hello' || (!known && message.why !== 'reply')) this.announce('reply')
     } else if (message.kind === 'part') {
       const change = view.set(instance, message.project_id, message.key, message.part)
       if (change) apply([change])
