@@ -18,6 +18,10 @@ const { Sender } = wsModule as unknown as {
   Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] }
 }
 const STOCK_CHANNEL = 'bench-stock'
+// engine.io's heartbeat, alike on every socket.io server here: its defaults (a ping every 25 s, 20 s
+// to answer) would put 400 pings a second inside the measured windows at N = 10,000, and on a loaded
+// machine lose sockets while thousands connect. The floor has no heartbeat at all.
+const PINGS = { pingInterval: 120_000, pingTimeout: 120_000 }
 // A trial (BENCH_TRIAL=deflate in fanout.ts sets it for the trial server alone): websocket compression,
 // off by default in socket.io; BENCH_PER_MESSAGE_DEFLATE=1: ws's permessage-deflate from 1 KB.
 const perMessageDeflate = process.env.BENCH_PER_MESSAGE_DEFLATE === '1' ? { threshold: 1024 } : false
@@ -56,6 +60,7 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
   // The app takes no socket.io options from its settings: set on the engine's ws server for the trial.
   ;(app.io.engine as unknown as { ws: { options: { perMessageDeflate: unknown } } }).ws.options.perMessageDeflate =
     perMessageDeflate
+  Object.assign(app.io.engine.opts, PINGS)
   const project = await app.service('projects').create({ name: 'bench' })
   // (d) runs the same path with the log switched off for that one event (events go one at a time).
   // (The streams' options are private: the benchmark reaches in to switch the log per event.)
@@ -73,7 +78,7 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
 
 async function startRaw() {
   const server = http.createServer()
-  const io = new Server(server, { perMessageDeflate })
+  const io = new Server(server, { perMessageDeflate, ...PINGS })
   io.on('connection', (socket) => socket.join(RAW_ROOM))
   const send: Send = (_kind, payload) => io.to(RAW_ROOM).emit('bench raw', payload)
   return { url: await listen(server), projectId: 0, send }
