@@ -138,33 +138,35 @@ export function loadConfiguration(): Record<string, unknown> {
   return JSON.parse(JSON.stringify(config))
 }
 
+/** Settings that are whole numbers (an environment variable arrives as a string). */
+const INTEGER_SETTINGS = [
+  'port',
+  'heartbeatIntervalMs',
+  'presenceGraceMs',
+  'slowConsumerMaxBytes',
+  'slowConsumerMaxMs',
+  'eventRetentionMs',
+  'eventLogMaxPerProject',
+  'eventLogPruneIntervalMs',
+  'positionIntervalMs',
+  'vibecodeMaxTokens',
+  'vibecodeTimeoutMs',
+  'vibecodeMaxRetries',
+  'vibecodeConcurrency',
+  'vibecodeQueueMax',
+  'simulatedTokensPerSecond',
+  'testRunTimeoutMs',
+  'testRunOutputMaxBytes',
+  'testRunConcurrency',
+  'authTokenTtlS'
+]
+
 const integerString = /^\s*-?\d+\s*$/
 
 /** Environment values are strings: turn the ones that stand for numbers or lists into them. */
 export function normalizeConfiguration(raw: Record<string, unknown>): Record<string, unknown> {
   const result = { ...raw }
-  const integers = [
-    'port',
-    'heartbeatIntervalMs',
-    'presenceGraceMs',
-    'slowConsumerMaxBytes',
-    'slowConsumerMaxMs',
-    'eventRetentionMs',
-    'eventLogMaxPerProject',
-    'eventLogPruneIntervalMs',
-    'positionIntervalMs',
-    'vibecodeMaxTokens',
-    'vibecodeTimeoutMs',
-    'vibecodeMaxRetries',
-    'vibecodeConcurrency',
-    'vibecodeQueueMax',
-    'simulatedTokensPerSecond',
-    'testRunTimeoutMs',
-    'testRunOutputMaxBytes',
-    'testRunConcurrency',
-    'authTokenTtlS'
-  ]
-  for (const key of integers) {
+  for (const key of INTEGER_SETTINGS) {
     const value = result[key]
     if (typeof value === 'string' && integerString.test(value)) result[key] = Number(value)
   }
