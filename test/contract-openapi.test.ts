@@ -6,7 +6,8 @@ import fs from 'fs'
 import os from 'os'
 import path from 'path'
 import SwaggerParser from '@apidevtools/swagger-parser'
-import { servicePaths } from '../src/contract/openapi'
+import { openApiDocument, servicePaths } from '../src/contract/openapi'
+import { createApp } from '../src/app'
 import { SERVICE_DOCS } from '../src/contract/openapi-services'
 import { startTestServer, uniqueEmail, TEST_PASSWORD } from './helpers'
 import type { TestServer } from './helpers'
@@ -67,6 +68,19 @@ describe('contract: OpenAPI for REST', () => {
       })
       assert.deepStrictEqual([...offered].sort(), [...new Set(expected)].sort(), servicePath)
     }
+  })
+
+  it('shows a service registered later on its own, with the methods it offers (untyped until described)', () => {
+    const app = createApp({ port: 0, host: '127.0.0.1' })
+    app.use(
+      'widgets/:project_id/parts' as never,
+      { async find() {}, async get() {} } as never,
+      { methods: ['find', 'get'] } as never
+    )
+    const built = openApiDocument(app) as any
+    assert.deepStrictEqual(Object.keys(built.paths['/widgets/{project_id}/parts']), ['get'])
+    assert.deepStrictEqual(Object.keys(built.paths['/widgets/{project_id}/parts/{id}']), ['get'])
+    assert.deepStrictEqual(built.paths['/widgets/{project_id}/parts'].get.tags, ['undocumented'])
   })
 
   it('says which operations need the bearer token with AUTH=required', () => {
