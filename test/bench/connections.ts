@@ -368,6 +368,8 @@ async function main() {
   } finally {
     fs.rmSync(built, { recursive: true, force: true })
   }
+  // The servers' logs and databases are kept only when something failed (for a look at them).
+  fs.rmSync(dir, { recursive: true, force: true })
   const summary = summarize(trials)
   printTable(trials, summary)
   const report = {
