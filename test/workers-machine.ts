@@ -11,6 +11,8 @@ const root = path.join(__dirname, '..')
 
 export interface Machine {
   url: string
+  /** The process `npm start` would be: the primary (WORKERS > 1) or the app itself. */
+  pid: number
   dir: string
   http: ReturnType<typeof axios.create>
   /** Everything the primary and its workers logged so far. */
@@ -57,6 +59,7 @@ export async function startMachine(env: Record<string, string> = {}, startupMs =
   const sockets: Socket[] = []
   return {
     url,
+    pid: child.pid!,
     dir,
     http: axios.create({ baseURL: url, validateStatus: () => true }),
     output: () => output,

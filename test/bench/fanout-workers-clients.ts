@@ -5,7 +5,7 @@
 // latency taken from the record's `created_at` (set by the worker that created it, same clock).
 //
 // Parent -> child: {connect: {url, count, projectId}} | {window: 'start'} | {window: 'stop'} | {close: true}
-// Child -> parent: {connected: n} | {stats: {deliveries, histogram}} | {error}
+// Child -> parent: {connected: n} | {stats: {deliveries, histogram, cpu_us}} | {error}
 import WebSocket from 'ws'
 
 /** Latency histogram: 1 ms buckets up to 10 s (the last bucket holds everything later). */
@@ -13,6 +13,7 @@ const BUCKETS = 10_001
 let histogram = new Uint32Array(BUCKETS)
 let deliveries = 0
 let counting = false
+let cpuAtStart = process.cpuUsage()
 const sockets: WebSocket[] = []
 
 const SUBSCRIBE_EVENT = '"sessions created"'
@@ -66,10 +67,12 @@ process.on('message', async (message: any) => {
       histogram = new Uint32Array(BUCKETS)
       deliveries = 0
       counting = true
+      cpuAtStart = process.cpuUsage()
       process.send!({ started: true })
     } else if (message.window === 'stop') {
       counting = false
-      process.send!({ stats: { deliveries, histogram: Array.from(histogram) } })
+      const cpu = process.cpuUsage(cpuAtStart)
+      process.send!({ stats: { deliveries, histogram: Array.from(histogram), cpu_us: cpu.user + cpu.system } })
     } else if (message.close) {
       for (const socket of sockets) socket.terminate()
       process.exit(0)

@@ -14,6 +14,7 @@
 //   npm run bench:workers   -> the "workers" key of evidence/bench/fanout.json (other keys kept)
 import { fork, type ChildProcess } from 'child_process'
 import fs from 'fs'
+import os from 'os'
 import path from 'path'
 import { io, type Socket } from 'socket.io-client'
 import { startMachine, type Machine } from '../workers-machine'
@@ -49,6 +50,39 @@ interface Step {
   delivered_ratio: number
   p50_ms: number
   p99_ms: number
+  /** The server's processes (primary and workers) and the client processes, CPU per delivery. */
+  server_cpu_us_per_delivery: number
+  client_cpu_us_per_delivery: number
+  /** Cores the server's processes used during the window, on average. */
+  server_cores: number
+}
+
+/** CPU time (µs) of a process and all its descendants so far, from /proc (Linux; 10 ms ticks). */
+function treeCpuUs(root: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) })
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let ticks = 0
+  const queue = [root]
+  while (queue.length > 0) {
+    const pid = queue.pop()!
+    ticks += stats.get(pid)?.ticks ?? 0
+    for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child)
+  }
+  return ticks * 10_000
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y)
+  return sorted[Math.floor(sorted.length / 2)]
 }
 
 function percentile(histogram: number[], total: number, p: number) {
@@ -84,12 +118,18 @@ async function publish(publishers: Socket[], projectId: number, rate: number, se
 
 async function step(machine: Load, rate: number): Promise<Step> {
   await Promise.all(machine.clients.map((child) => ask(child, { window: 'start' }, 'started')))
+  const [serverCpuAtStart, startedAt] = [treeCpuUs(machine.machine.pid), Date.now()]
   const { sent, errors } = await publish(machine.publishers, machine.projectId, rate, STEP_S)
   // Late deliveries of events sent in the window still count (and show in the latency).
   await sleep(1000)
+  const serverCpu = treeCpuUs(machine.machine.pid) - serverCpuAtStart
+  const elapsedUs = (Date.now() - startedAt) * 1000
   const stats = await Promise.all(
-    machine.clients.map((child) => ask<{ deliveries: number; histogram: number[] }>(child, { window: 'stop' }, 'stats'))
+    machine.clients.map((child) =>
+      ask<{ deliveries: number; histogram: number[]; cpu_us: number }>(child, { window: 'stop' }, 'stats')
+    )
   )
+  const clientCpu = stats.reduce((sum, s) => sum + s.cpu_us, 0)
   const deliveries = stats.reduce((sum, s) => sum + s.deliveries, 0)
   const histogram = stats[0].histogram.map((_, ms) => stats.reduce((sum, s) => sum + s.histogram[ms], 0))
   return {
@@ -100,7 +140,10 @@ async function step(machine: Load, rate: number): Promise<Step> {
     deliveries_per_s: Math.round(deliveries / STEP_S),
     delivered_ratio: Number((deliveries / (sent * CLIENTS)).toFixed(4)),
     p50_ms: percentile(histogram, deliveries, 0.5),
-    p99_ms: percentile(histogram, deliveries, 0.99)
+    p99_ms: percentile(histogram, deliveries, 0.99),
+    server_cpu_us_per_delivery: Number((serverCpu / Math.max(1, deliveries)).toFixed(2)),
+    client_cpu_us_per_delivery: Number((clientCpu / Math.max(1, deliveries)).toFixed(2)),
+    server_cores: Number((serverCpu / elapsedUs).toFixed(2))
   }
 }
 
@@ -178,7 +221,12 @@ async function main() {
     one_worker_p99_ms: one.best.p99_ms,
     events_per_s: two.best.rate,
     one_worker_events_per_s: one.best.rate,
+    // CPU per delivery (median over the steps): what the servers and the client load each cost.
+    server_cpu_us_per_delivery: median(two.steps.map((s) => s.server_cpu_us_per_delivery)),
+    one_worker_server_cpu_us_per_delivery: median(one.steps.map((s) => s.server_cpu_us_per_delivery)),
+    client_cpu_us_per_delivery: median([...one.steps, ...two.steps].map((s) => s.client_cpu_us_per_delivery)),
     step_s: STEP_S,
+    cpus: os.cpus().length,
     measured_at: new Date().toISOString(),
     steps: { one_worker: one.steps, two_workers: two.steps }
   }
@@ -187,6 +235,10 @@ async function main() {
     { workers: 2, events_per_s: two.best.rate, deliveries_per_s: two.best.deliveries_per_s, p99_ms: two.best.p99_ms }
   ])
   console.log(`WORKERS=2 / WORKERS=1 deliveries per second: ${result.workers_speedup_ratio}x (target >= 1.7x)`)
+  console.log(
+    `CPU per delivery: server ${result.one_worker_server_cpu_us_per_delivery} µs (1 worker), ` +
+      `${result.server_cpu_us_per_delivery} µs (2 workers, primary included); clients ${result.client_cpu_us_per_delivery} µs`
+  )
   // Only this key: the rest of fanout.json belongs to bench:fanout.
   const existing = fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) : {}
   fs.writeFileSync(OUT, `${JSON.stringify({ ...existing, workers: [result] }, null, 2)}\n`)
