@@ -25,6 +25,8 @@ export class LocalPresence {
   private readonly entries = new Map<number, Map<string, LocalEntry>>()
   /** socket id -> project id -> the entry key it counts towards (taken at join: a later login does not move it) */
   private readonly socketKeys = new Map<string, Map<number, string>>()
+  /** Shutting down: the sockets' leaves that follow are not changes anyone should hear. */
+  private stopped = false
 
   constructor(
     private readonly graceMs: number,
@@ -34,6 +36,7 @@ export class LocalPresence {
 
   /** A socket of this instance joined a project room. */
   joined(projectId: number, socketId: string, identity: PresenceIdentity) {
+    if (this.stopped) return
     const keys = this.socketKeys.get(socketId) ?? new Map<number, string>()
     if (keys.has(projectId)) return
     keys.set(projectId, identity.key)
@@ -54,6 +57,7 @@ export class LocalPresence {
 
   /** A socket of this instance left a project room; `disconnected`: by losing its connection. */
   left(projectId: number, socketId: string, disconnected: boolean) {
+    if (this.stopped) return
     const keys = this.socketKeys.get(socketId)
     const key = keys?.get(projectId)
     if (key === undefined) return
@@ -83,8 +87,12 @@ export class LocalPresence {
     return holding
   }
 
-  /** Ends every grace period without a leave (shutdown: the process is going away). */
+  /**
+   * Shutdown: ends every grace period without a leave, and the sockets closing next change nothing
+   * (the other instances hear `bye` instead; a room of N would otherwise hear N leaves, N times).
+   */
   stop() {
+    this.stopped = true
     for (const room of this.entries.values()) for (const entry of room.values()) clearTimeout(entry.held?.timer)
   }
 
