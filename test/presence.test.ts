@@ -304,4 +304,19 @@ describe('presence (AUTH=off): every socket is its own entry', () => {
     )
     one.disconnect()
   })
+
+  it('a socket that logged in with a token is the entry of its user', async () => {
+    const project = await createProject(server, 'local presence with a user')
+    const user = await newUser(server, 'local-login')
+    const local = await connected(server.socket({ auth: {} }))
+    const signedIn = await connected(server.socket({ auth: { token: user.token } }))
+    await join(local, project.id)
+    const list = await join(signedIn, project.id)
+    assert.deepStrictEqual(list.map((entry) => [entry.key, entry.user_id, entry.email]).sort(), [
+      [`conn:${local.id}`, null, null],
+      [`user:${user.user.id}`, user.user.id, user.email]
+    ])
+    local.disconnect()
+    signedIn.disconnect()
+  })
 })
