@@ -18,10 +18,10 @@ const { Sender } = wsModule as unknown as {
   Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] }
 }
 const STOCK_CHANNEL = 'bench-stock'
-// engine.io's heartbeat, alike on every socket.io server here: its defaults (a ping every 25 s, 20 s
+// engine.io's heartbeat, alike on every socket.io server here (a ping every 10 minutes): its defaults (every 25 s, 20 s
 // to answer) would put 400 pings a second inside the measured windows at N = 10,000, and on a loaded
 // machine lose sockets while thousands connect. The floor has no heartbeat at all.
-const PINGS = { pingInterval: 120_000, pingTimeout: 120_000 }
+const PINGS = { pingInterval: 600_000, pingTimeout: 120_000 }
 // A trial (BENCH_TRIAL=deflate in fanout.ts sets it for the trial server alone): websocket compression,
 // off by default in socket.io; BENCH_PER_MESSAGE_DEFLATE=1: ws's permessage-deflate from 1 KB.
 const perMessageDeflate = process.env.BENCH_PER_MESSAGE_DEFLATE === '1' ? { threshold: 1024 } : false

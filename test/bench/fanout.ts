@@ -36,11 +36,15 @@ const TRIALS: Record<string, NodeJS.ProcessEnv> = {
 }
 const TRIAL = process.env.BENCH_TRIAL
 if (TRIAL !== undefined && !(TRIAL in TRIALS)) throw new Error(`BENCH_TRIAL: one of ${Object.keys(TRIALS).join(', ')}`)
-const CASES = [
+const ALL_CASES = [
   ...(['raw', 'feathers', 'ours', 'rooms', 'floor', 'floor_send'] as const),
   ...(TRIAL ? (['trial'] as const) : [])
 ]
-export type Case = (typeof CASES)[number]
+export type Case = (typeof ALL_CASES)[number]
+// BENCH_CASES=raw,ours,rooms,floor: fewer servers and sockets (raw and floor are always run: the ratios).
+const CASES = ALL_CASES.filter(
+  (kind) => !process.env.BENCH_CASES || ['raw', 'floor', ...process.env.BENCH_CASES.split(',')].includes(kind)
+)
 const SERVER_OF: Record<Case, ServerKind> = {
   raw: 'raw',
   feathers: 'feathers',
@@ -50,7 +54,7 @@ const SERVER_OF: Record<Case, ServerKind> = {
   floor_send: 'floor',
   trial: 'trial'
 }
-const SERVERS: ServerKind[] = ['ours', 'feathers', 'raw', 'floor', ...(TRIAL ? (['trial'] as const) : [])]
+const SERVERS = [...new Set(CASES.map((kind) => SERVER_OF[kind]))]
 const RUNS = (process.env.BENCH_RUNS ?? '1000:1024:60,1000:102400:60,10000:1024:20').split(',').map((run) => {
   const [n, bytes, k] = run.split(':').map(Number)
   return { n, bytes, k }
