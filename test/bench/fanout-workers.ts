@@ -24,6 +24,7 @@ const CLIENT_PROCESSES = 2
 const STEP_S = Number(process.env.BENCH_STEP_S ?? 6)
 const START_RATE = Number(process.env.BENCH_START_RATE ?? 5)
 const P99_LIMIT_MS = 250
+const MAX_STEPS = Number(process.env.BENCH_MAX_STEPS ?? 9)
 const OUT = path.join(__dirname, '..', '..', 'evidence', 'bench', 'fanout.json')
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -190,12 +191,16 @@ async function measure(workers: number) {
     // Warm-up (JIT, SQLite pages, the adapter's first messages), then a pause so none of it lands in a window.
     await publish(target.publishers, target.projectId, START_RATE, 2)
     await sleep(1500)
-    // Two failed steps in a row end the search: one can be a neighbour's burst on a shared machine.
-    for (let rate = START_RATE, failed = 0; failed < 2; rate = Math.max(rate + 1, Math.round(rate * 1.25))) {
+    // Two failed steps in a row after one that held end the search (one failure can be a
+    // neighbour's burst on a shared machine); MAX_STEPS bound it when nothing holds.
+    let [rate, failed, held] = [START_RATE, 0, false]
+    while (steps.length < MAX_STEPS && !(held && failed >= 2)) {
       const result = await step(target, rate)
       steps.push(result)
       console.log(`workers=${workers} ${JSON.stringify(result)}`)
+      held ||= holds(result)
       failed = holds(result) ? 0 : failed + 1
+      rate = Math.max(rate + 1, Math.round(rate * 1.25))
     }
   } finally {
     for (const publisher of target.publishers) publisher.disconnect()
@@ -210,17 +215,20 @@ async function measure(workers: number) {
 async function main() {
   const one = await measure(1)
   const two = await measure(2)
-  if (!one.best || !two.best) throw new Error('no rate held p99 <= 250 ms; lower BENCH_START_RATE')
+  // A configuration where no step held is written as null (with its steps): the machine was too
+  // busy for a 250 ms p99 at any rate tried - that is a result too.
+  const rate = (best?: Step) => best?.deliveries_per_s ?? null
   const result = {
     workers: 2,
     clients: CLIENTS,
-    deliveries_per_s: two.best.deliveries_per_s,
-    one_worker_deliveries_per_s: one.best.deliveries_per_s,
-    workers_speedup_ratio: Number((two.best.deliveries_per_s / one.best.deliveries_per_s).toFixed(2)),
-    p99_ms: two.best.p99_ms,
-    one_worker_p99_ms: one.best.p99_ms,
-    events_per_s: two.best.rate,
-    one_worker_events_per_s: one.best.rate,
+    deliveries_per_s: rate(two.best),
+    one_worker_deliveries_per_s: rate(one.best),
+    workers_speedup_ratio:
+      two.best && one.best ? Number((two.best.deliveries_per_s / one.best.deliveries_per_s).toFixed(2)) : null,
+    p99_ms: two.best?.p99_ms ?? null,
+    one_worker_p99_ms: one.best?.p99_ms ?? null,
+    events_per_s: two.best?.rate ?? null,
+    one_worker_events_per_s: one.best?.rate ?? null,
     // CPU per delivery (median over the steps): what the servers and the client load each cost.
     server_cpu_us_per_delivery: median(two.steps.map((s) => s.server_cpu_us_per_delivery)),
     one_worker_server_cpu_us_per_delivery: median(one.steps.map((s) => s.server_cpu_us_per_delivery)),
@@ -231,8 +239,8 @@ async function main() {
     steps: { one_worker: one.steps, two_workers: two.steps }
   }
   console.table([
-    { workers: 1, events_per_s: one.best.rate, deliveries_per_s: one.best.deliveries_per_s, p99_ms: one.best.p99_ms },
-    { workers: 2, events_per_s: two.best.rate, deliveries_per_s: two.best.deliveries_per_s, p99_ms: two.best.p99_ms }
+    { workers: 1, events_per_s: result.one_worker_events_per_s, deliveries_per_s: result.one_worker_deliveries_per_s },
+    { workers: 2, events_per_s: result.events_per_s, deliveries_per_s: result.deliveries_per_s, p99_ms: result.p99_ms }
   ])
   console.log(`WORKERS=2 / WORKERS=1 deliveries per second: ${result.workers_speedup_ratio}x (target >= 1.7x)`)
   console.log(
