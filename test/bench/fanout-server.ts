@@ -61,6 +61,11 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
   ;(app.io.engine as unknown as { ws: { options: { perMessageDeflate: unknown } } }).ws.options.perMessageDeflate =
     perMessageDeflate
   Object.assign(app.io.engine.opts, PINGS)
+  if (process.env.BENCH_NO_FAST_PATH === '1') {
+    // The trial without the fast path: this listener runs after the app's, and takes its hook off
+    // the connection again (the method of socket.io's Client prototype is what is left).
+    app.io.on('connection', (socket) => delete (socket.client as unknown as { writeToEngine?: unknown }).writeToEngine)
+  }
   const project = await app.service('projects').create({ name: 'bench' })
   // (d) runs the same path with the log switched off for that one event (events go one at a time).
   // (The streams' options are private: the benchmark reaches in to switch the log per event.)
