@@ -22,9 +22,6 @@ const STOCK_CHANNEL = 'bench-stock'
 // to answer) would put 400 pings a second inside the measured windows at N = 10,000, and on a loaded
 // machine lose sockets while thousands connect. The floor has no heartbeat at all.
 const PINGS = { pingInterval: 600_000, pingTimeout: 120_000 }
-// A trial (BENCH_TRIAL=deflate in fanout.ts sets it for the trial server alone): websocket compression,
-// off by default in socket.io; BENCH_PER_MESSAGE_DEFLATE=1: ws's permessage-deflate from 1 KB.
-const perMessageDeflate = process.env.BENCH_PER_MESSAGE_DEFLATE === '1' ? { threshold: 1024 } : false
 const RAW_ROOM = 'bench'
 
 async function listen(server: http.Server) {
@@ -57,9 +54,6 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
   // (b) needs every connection in a stock Feathers channel.
   app.on('connection', (connection: any) => app.channel(STOCK_CHANNEL).join(connection))
   const server = await startServer(app)
-  // The app takes no socket.io options from its settings: set on the engine's ws server for the trial.
-  ;(app.io.engine as unknown as { ws: { options: { perMessageDeflate: unknown } } }).ws.options.perMessageDeflate =
-    perMessageDeflate
   Object.assign(app.io.engine.opts, PINGS)
   if (process.env.BENCH_NO_FAST_PATH === '1') {
     // The trial without the fast path: this listener runs after the app's, and takes its hook off
@@ -83,7 +77,7 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
 
 async function startRaw() {
   const server = http.createServer()
-  const io = new Server(server, { perMessageDeflate, ...PINGS })
+  const io = new Server(server, PINGS)
   io.on('connection', (socket) => socket.join(RAW_ROOM))
   const send: Send = (_kind, payload) => io.to(RAW_ROOM).emit('bench raw', payload)
   return { url: await listen(server), projectId: 0, send }
@@ -91,7 +85,7 @@ async function startRaw() {
 
 async function startFloor() {
   const server = http.createServer()
-  const wss = new WebSocketServer({ server, perMessageDeflate })
+  const wss = new WebSocketServer({ server })
   const sockets = new Set<WebSocket>()
   wss.on('connection', (ws) => {
     sockets.add(ws)

@@ -31,8 +31,6 @@ import { fanoutReport, printTable, type Sample } from './fanout-report'
 const TRIALS: Record<string, NodeJS.ProcessEnv> = {
   // ws without its native helpers (bufferutil: masking; utf-8-validate: incoming text).
   'no-native': { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' },
-  // permessage-deflate on (socket.io's default is off), messages from 1 KB.
-  deflate: { BENCH_PER_MESSAGE_DEFLATE: '1' },
   // Without the fast path (src/realtime/fast-broadcast.ts): engine.io's per-socket path for everyone.
   'no-fast-path': { BENCH_NO_FAST_PATH: '1' }
 }
