@@ -5,7 +5,7 @@
 // defaults), `floor` (a bare `ws` server: the least Node can do per recipient). The parent (fanout.ts) asks it to send one event,
 // then, once every client has it, for the CPU the process used meanwhile.
 import http from 'http'
-import { Server } from 'socket.io'
+import { Server, type Socket } from 'socket.io'
 import * as wsModule from 'ws'
 import { WebSocketServer, WebSocket } from 'ws'
 import type { Application } from '../../src/declarations'
@@ -58,7 +58,10 @@ async function startOurs(): Promise<{ url: string; projectId: number; send: Send
   if (process.env.BENCH_NO_FAST_PATH === '1') {
     // The trial without the fast path: this listener runs after the app's, and takes its hook off
     // the connection again (the method of socket.io's Client prototype is what is left).
-    app.io.on('connection', (socket) => delete (socket.client as unknown as { writeToEngine?: unknown }).writeToEngine)
+    app.io.on(
+      'connection',
+      (socket: Socket) => delete (socket.client as unknown as { writeToEngine?: unknown }).writeToEngine
+    )
   }
   const project = await app.service('projects').create({ name: 'bench' })
   // (d) runs the same path with the log switched off for that one event (events go one at a time).
