@@ -305,6 +305,38 @@ describe('presence (AUTH=off): every socket is its own entry', () => {
     one.disconnect()
   })
 
+  it('presence: false - no list in the ack, no presence events, still present to the others, until unsubscribed', async () => {
+    const project = await createProject(server, 'quiet presence')
+    const quiet = await connected(server.socket({ auth: {} }))
+    const watcher = await connected(server.socket({ auth: {} }))
+    const quietAck = await subscribeAck(quiet, project.id, { presence: false })
+    assert.strictEqual(quietAck.ok, true, JSON.stringify(quietAck))
+    assert.strictEqual(quietAck.presence, undefined)
+    const heard = recordEvents(quiet)
+    const list = await join(watcher, project.id)
+    assert.deepStrictEqual(list.map((entry) => entry.key).sort(), [`conn:${quiet.id}`, `conn:${watcher.id}`].sort())
+    const third = await connected(server.socket({ auth: {} }))
+    const watcherHears = waitForEvent<PresenceEvent>(watcher, 'presence_join')
+    await join(third, project.id)
+    assert.strictEqual((await watcherHears).user.key, `conn:${third.id}`)
+    await barrier(quiet)
+    assert.deepStrictEqual(heard.filter((entry) => entry.event.startsWith('presence_')), [])
+
+    const refused = await subscribeAck(quiet, project.id, { presence: 'no' })
+    assert.strictEqual(refused.ok, false)
+    assert.strictEqual(refused.error.code, 400)
+    assert.match(refused.error.message, /presence must be true or false/)
+
+    // Unsubscribed, then subscribed again with the default: the list and the events again.
+    await quiet.timeout(5000).emitWithAck('unsubscribe', { project_id: project.id })
+    assert.ok((await join(quiet, project.id)).some((entry) => entry.key === `conn:${third.id}`))
+    const fourth = await connected(server.socket({ auth: {} }))
+    const quietHears = waitForEvent<PresenceEvent>(quiet, 'presence_join')
+    await join(fourth, project.id)
+    assert.strictEqual((await quietHears).user.key, `conn:${fourth.id}`)
+    for (const socket of [quiet, watcher, third, fourth]) socket.disconnect()
+  })
+
   it('a socket that logged in with a token is the entry of its user', async () => {
     const project = await createProject(server, 'local presence with a user')
     const user = await newUser(server, 'local-login')

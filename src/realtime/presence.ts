@@ -16,7 +16,7 @@ import { LocalPresence } from './presence-local'
 import { PresenceCluster } from './presence-cluster'
 import type { PresenceEntry, PresenceIdentity } from './presence-types'
 import { PresenceView, type PresenceChange } from './presence-view'
-import { projectIdOfRoom, projectRoom } from './rooms'
+import { projectIdOfRoom, projectRoom, quietRoom } from './rooms'
 
 export interface PresenceOptions {
   instance: string
@@ -124,7 +124,9 @@ export class Presence {
     const event = change.kind === 'join' ? PRESENCE_EVENTS.join : PRESENCE_EVENTS.leave
     const payload: PresenceEvent = { project_id: change.projectId, user: change.entry }
     const room = this.io?.local.to(projectRoom(change.projectId))
-    const target = this.joining ? room?.except(this.joining) : room
+    // Not to sockets that asked for no presence, nor to the socket whose join this is.
+    const quiet = quietRoom(change.projectId)
+    const target = room?.except(this.joining ? [quiet, this.joining] : quiet)
     target?.emit(event, payload)
   }
 }

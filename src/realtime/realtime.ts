@@ -109,10 +109,10 @@ export class Realtime {
       log: options.log
     })
     // A subscribe ack (a resume's too) carries who is in the room, the new socket included.
-    const joinWithPresence: JoinProject = async (socket, projectId, since, epoch) => ({
-      ...(await join(socket, projectId, since, epoch)),
-      presence: this.presence.list(projectId)
-    })
+    const joinWithPresence: JoinProject = async (socket, projectId, since, epoch, presence = true) => {
+      const joined = await join(socket, projectId, since, epoch)
+      return presence ? { ...joined, presence: this.presence.list(projectId) } : joined
+    }
     this.subscriptions = new Subscriptions(options.authorizeSubscription, joinWithPresence, options.observer)
     if (options.eventLog) {
       this.positioning = new Positioning({

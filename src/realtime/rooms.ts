@@ -14,6 +14,12 @@ const PROJECT_PREFIX = 'project:'
 
 export const projectRoom = (projectId: number | string) => `${PROJECT_PREFIX}${projectId}`
 
+/**
+ * The sockets of a project that asked for no presence (`subscribe` with `presence: false`): the
+ * presence events go to the project room except this one. Not a project room (no `project:` prefix).
+ */
+export const quietRoom = (projectId: number | string) => `presence-off:${projectId}`
+
 /** The project id of a room name, or null for rooms that are not project rooms. */
 export function projectIdOfRoom(room: string): number | null {
   if (!room.startsWith(PROJECT_PREFIX)) return null

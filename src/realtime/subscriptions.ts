@@ -10,7 +10,7 @@ import type { ErrorAck, ErrorPayload, SubscriptionOk } from './events'
 import { CONTROL_EVENTS } from './events'
 import type { JoinResult } from './project-streams'
 import type { RealtimeObserver } from './observer'
-import { projectIdOfRoom, projectRoom } from './rooms'
+import { projectIdOfRoom, projectRoom, quietRoom } from './rooms'
 
 const EXAMPLE = '{"project_id": 1}'
 
@@ -66,6 +66,14 @@ export function parseEpoch(payload: unknown): string | undefined {
   return epoch
 }
 
+/** `presence` of a subscribe payload: true unless the client sends false (see `quietRoom`). */
+export function parsePresence(payload: unknown): boolean {
+  const presence = (payload as { presence?: unknown }).presence
+  if (presence === undefined || presence === null) return true
+  if (typeof presence !== 'boolean') throw new BadRequest(`presence must be true or false, got ${describe(presence)}`)
+  return presence
+}
+
 /** Rejects (NotFound, Forbidden, …) when this socket may not join this project's room. */
 export type AuthorizeSubscription = (socket: Socket, projectId: number) => Promise<void>
 
@@ -74,7 +82,9 @@ export type JoinProject = (
   socket: Socket,
   projectId: number,
   since: number | undefined,
-  epoch: string | undefined
+  epoch: string | undefined,
+  /** Whether the ack carries the presence list (false: the client asked for no presence). */
+  presence?: boolean
 ) => Promise<JoinResult>
 
 export class Subscriptions {
@@ -101,8 +111,12 @@ export class Subscriptions {
     const projectId = parseProjectId(payload, CONTROL_EVENTS.subscribe)
     const since = parseSince(payload)
     const epoch = parseEpoch(payload)
+    const presence = parsePresence(payload)
     await this.authorize(socket, projectId)
-    const joined = await this.join(socket, projectId, since, epoch)
+    // Before the project room: a quiet socket never hears a presence event of the room.
+    if (presence) socket.leave(quietRoom(projectId))
+    else socket.join(quietRoom(projectId))
+    const joined = await this.join(socket, projectId, since, epoch, presence)
     return { ok: true, project_id: projectId, room: projectRoom(projectId), subscribed: true, ...joined }
   }
 
@@ -111,6 +125,7 @@ export class Subscriptions {
     const room = projectRoom(projectId)
     const wasSubscribed = socket.rooms.has(room)
     socket.leave(room)
+    socket.leave(quietRoom(projectId))
     return { ok: true, project_id: projectId, room, subscribed: false, was_subscribed: wasSubscribed }
   }
 

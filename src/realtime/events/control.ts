@@ -23,7 +23,14 @@ export const SubscriptionRequestSchema = Type.Object(
   {
     project_id: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })]),
     since: Type.Optional(Type.Integer({ minimum: 0 })),
-    epoch: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))
+    epoch: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    presence: Type.Optional(
+      Type.Boolean({
+        description:
+          'subscribe only; default true. false: the ack carries no presence list and the socket hears no ' +
+          'presence_join/presence_leave (a listener of a large room); it is still present to the others.'
+      })
+    )
   },
   closed('SubscriptionRequest')
 )
