@@ -47,7 +47,7 @@ function connectSocketIo({ server, url, projectId }: Group) {
   return new Promise<void>((resolve, reject) => {
     socket.once('connect', async () => {
       if (projectId === undefined) return resolve()
-      const ack = await socket.emitWithAck('subscribe', { project_id: projectId })
+      const ack = await socket.emitWithAck('subscribe', { project_id: projectId, presence: false })
       if (ack.ok) resolve()
       else reject(new Error(JSON.stringify(ack)))
     })

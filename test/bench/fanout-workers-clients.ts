@@ -21,7 +21,7 @@ const SUBSCRIBE_EVENT = '"sessions created"'
 function onFrame(socket: WebSocket, data: string, projectId: number) {
   if (data === '2') return socket.send('3')
   if (data.startsWith('0')) return socket.send('40')
-  if (data.startsWith('40')) return socket.send(`420["subscribe",{"project_id":${projectId}}]`)
+  if (data.startsWith('40')) return socket.send(`420["subscribe",{"project_id":${projectId},"presence":false}]`)
   if (data.startsWith('43')) return socket.emit('subscribed')
   if (!counting || !data.startsWith('42') || !data.includes(SUBSCRIBE_EVENT)) return
   const at = data.indexOf('"created_at":"')
