@@ -320,7 +320,10 @@ describe('presence (AUTH=off): every socket is its own entry', () => {
     await join(third, project.id)
     assert.strictEqual((await watcherHears).user.key, `conn:${third.id}`)
     await barrier(quiet)
-    assert.deepStrictEqual(heard.filter((entry) => entry.event.startsWith('presence_')), [])
+    assert.deepStrictEqual(
+      heard.filter((entry) => entry.event.startsWith('presence_')),
+      []
+    )
 
     const refused = await subscribeAck(quiet, project.id, { presence: 'no' })
     assert.strictEqual(refused.ok, false)
