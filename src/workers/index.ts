@@ -14,6 +14,7 @@ import { setupPrimary as relayAdapterMessages } from '@socket.io/cluster-adapter
 import type { ApplicationConfiguration } from '../configuration'
 import type { Logger } from '../observability/logger'
 import { WORKER_INDEX_ENV, WORKER_READY, WORKER_RECOVERS_ENV } from './role'
+import { confirmStickyBinds } from './sticky-bind'
 
 /** A worker that lived shorter than this before dying is restarted after a growing pause. */
 const QUICK_DEATH_MS = 10_000
@@ -49,6 +50,8 @@ export class Primary {
     // Without Redis the workers' adapter messages (broadcasts, counts) go through here.
     if (!settings.redisUrl) relayAdapterMessages()
     setupMaster(this.server, { loadBalancingMethod: 'least-connection' })
+    // After setupMaster: its listener must record a sid before this one confirms it.
+    confirmStickyBinds()
   }
 
   /** Starts the workers, then opens the port; resolves with the address it listens on. */

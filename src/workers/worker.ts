@@ -5,12 +5,13 @@ import http from 'http'
 import { setupWorker } from '@socket.io/sticky'
 import type { Application } from '../declarations'
 import { WORKER_READY } from './role'
+import { bindBeforeAnswer } from './sticky-bind'
 
 export async function serveWorker(app: Application) {
   const server = http.createServer(app.callback())
   // Not app.server: koa's teardown would close a server that never listened, and fail.
   await app.setup(server)
-  setupWorker(app.io)
+  bindBeforeAnswer(app.io, setupWorker)
   process.send?.({ type: WORKER_READY })
   return server
 }
