@@ -14,9 +14,9 @@ import path from 'path'
 import axios from 'axios'
 import { OrphanLedger, RUN_MARK, startTime } from '../src/testruns/orphans'
 import { connected, recordEvents, startTestServer, until } from './helpers'
+import { serverProcess } from './server-process'
 import type { TestServer } from './helpers'
 
-const ROOT = path.join(__dirname, '..')
 const POSTGRES = /^postgres/.test(process.env.DATABASE_URL ?? '')
 
 /** Host processes whose command line contains `marker`. */
@@ -40,30 +40,6 @@ const HANG_SCRIPT = [
   'setInterval(() => {}, 1000)',
   ''
 ].join('\n')
-
-/** A server in a process of its own; resolves with its port once it listens. */
-function serverProcess(settings: Record<string, unknown>) {
-  const code = `
-    const { createApp } = require(${JSON.stringify(path.join(ROOT, 'src/app'))})
-    const { startServer } = require(${JSON.stringify(path.join(ROOT, 'src/http'))})
-    startServer(createApp(${JSON.stringify(settings)})).then((server) => console.log('PORT ' + server.address().port))
-  `
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  const port = new Promise<number>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += String(chunk)
-      const match = /PORT (\d+)/.exec(out)
-      if (match) resolve(Number(match[1]))
-    })
-    child.on('exit', (code) => reject(new Error(`the server process exited (${code})`)))
-  })
-  return { child, port }
-}
 
 const newMarker = () => `vibecode-orphan-${crypto.randomBytes(6).toString('hex')}`
 

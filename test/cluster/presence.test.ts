@@ -4,45 +4,20 @@
 // same list; a user with a tab on each instance is one entry; B killed, its user leaves A's
 // presence within two heartbeat intervals (counted in A's heartbeats, not in milliseconds).
 import assert from 'assert'
-import path from 'path'
-import { spawn, type ChildProcess } from 'child_process'
+import type { ChildProcess } from 'child_process'
 import { io as connect, type Socket } from 'socket.io-client'
 import type { Configuration } from '../../src/declarations'
 import type { PresenceEntry } from '../../src/realtime'
 import { bearer, connected, newUser, recordEvents, until } from '../helpers'
 import type { TestServer } from '../helpers'
 import { startTestServer } from '../helpers'
+import { serverProcess } from '../server-process'
 import { databaseUrl, redisUrl, requireClusterServices } from './pair'
 
-const ROOT = path.join(__dirname, '..', '..')
 const HEARTBEAT_MS = 1000
 
 type User = Awaited<ReturnType<typeof newUser>>
 type Recorded = ReturnType<typeof recordEvents>
-
-/** An instance in a process of its own; resolves with its URL once it listens. */
-function instanceProcess(settings: Partial<Configuration>) {
-  const code = `
-    const { createApp } = require(${JSON.stringify(path.join(ROOT, 'src/app'))})
-    const { startServer } = require(${JSON.stringify(path.join(ROOT, 'src/http'))})
-    startServer(createApp(${JSON.stringify(settings)})).then((server) => console.log('PORT ' + server.address().port))
-  `
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  const url = new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (chunk) => {
-      out += String(chunk)
-      const match = /PORT (\d+)/.exec(out)
-      if (match) resolve(`http://127.0.0.1:${match[1]}`)
-    })
-    child.on('exit', (code) => reject(new Error(`instance B exited (${code})`)))
-  })
-  return { child, url }
-}
 
 const keys = (list: PresenceEntry[]) => list.map((entry) => `${entry.key}×${entry.connections}`).sort()
 
@@ -96,8 +71,8 @@ describe('cluster over Redis: presence', function () {
       presenceGraceMs: 300
     }
     a = await startTestServer({ ...settings, instanceId: 'a' })
-    const spawned = instanceProcess({ ...settings, instanceId: 'b', host: '127.0.0.1', port: 0 })
-    b = { child: spawned.child, url: await spawned.url }
+    const spawned = serverProcess({ ...settings, instanceId: 'b', host: '127.0.0.1', port: 0 })
+    b = { child: spawned.child, url: `http://127.0.0.1:${await spawned.port}` }
     ;[alice, bob] = await Promise.all([newUser(a, 'presence-alice'), newUser(a, 'presence-bob')])
     const created = await a.http.post('/projects', { name: 'presence across instances' }, bearer(alice.token))
     projectId = created.data.id
