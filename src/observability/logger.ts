@@ -6,6 +6,7 @@
 // headers or bodies; the redaction below is the second line of defence for a field logged by mistake.
 import pino from 'pino'
 import type { DestinationStream, Logger } from 'pino'
+import { stdoutDestination } from './log-destination'
 import type { LogLevel } from './settings'
 
 export type { Logger }
@@ -37,8 +38,9 @@ function prettyStream(): DestinationStream | undefined {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  // Synchronous writes: the last lines before process.exit() (a failed start, a shutdown) are not lost.
-  const destination = options.destination ?? prettyStream() ?? pino.destination({ dest: 1, sync: true })
+  // Synchronous writes, a turn's lines at once: the last lines before process.exit() (a failed
+  // start, a shutdown) are not lost (log-destination.ts).
+  const destination = options.destination ?? prettyStream() ?? stdoutDestination()
   return pino(
     {
       name: 'vibecode-realtime',

@@ -103,3 +103,50 @@ export function enableFastBroadcast(socket: Socket, hooks?: FastFrameHooks) {
     if (hooks && ws.bufferedAmount > 0) hooks.held()
   }
 }
+
+// A new socket's first frames. socket.io writes the connect acknowledgement as soon as the last
+// middleware lets the socket in; the first heartbeat then waited in engine.io's write buffer until
+// that write completed and went out as a second write: two system calls and engine.io's packet
+// path for every accept (issue 10, bench:connections). Here the TCP socket is corked from the last
+// middleware until the end of that event-loop turn (socket.io connects it on the next tick), and
+// the heartbeat is handed to ws right behind the acknowledgement: both leave in one write.
+
+interface CorkableWs extends WsLike {
+  _socket?: { cork(): void; uncork(): void }
+  send(data: string): void
+}
+
+/** A socket.io middleware (the last one): holds a websocket connection's writes until the end of this turn. */
+export function holdWritesThisTurn(socket: Socket, next: () => void) {
+  const conn = (socket.client as unknown as ClientLike).conn
+  const tcp =
+    conn.transport.name === 'websocket' ? (conn.transport.socket as CorkableWs | undefined)?._socket : undefined
+  if (tcp) {
+    tcp.cork()
+    // Always undone, whatever happens to the socket meanwhile (uncork on a closed socket is harmless).
+    setImmediate(() => tcp.uncork())
+  }
+  next()
+}
+
+/**
+ * Emits an event to a socket that just connected, straight to ws behind the frames ws already has
+ * (the acknowledgement): the same bytes socket.emit would produce. Only when engine.io holds
+ * nothing for the socket, so the order is kept; otherwise (polling, upgrading) socket.emit.
+ */
+export function emitToNewSocket(socket: Socket, event: string, payload: unknown) {
+  const conn = (socket.client as unknown as ClientLike).conn
+  const ws = conn.transport.socket as CorkableWs | undefined
+  const sender = ws?._sender
+  const direct =
+    conn.readyState === 'open' &&
+    !conn.upgrading &&
+    conn.transport.name === 'websocket' &&
+    conn.writeBuffer.length === 0 &&
+    ws?.readyState === WS_OPEN &&
+    sender?._state === SENDER_DEFAULT &&
+    sender._queue.length === 0
+  // engine.io's message packet (4) carrying socket.io's EVENT (2) on the main namespace.
+  if (direct) ws!.send('42' + JSON.stringify([event, payload]))
+  else socket.emit(event, payload)
+}

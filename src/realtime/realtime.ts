@@ -9,7 +9,7 @@ import type { createClient } from 'redis'
 import type { Server, ServerOptions, Socket } from 'socket.io'
 import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
 import { ConnectionTracker } from './connections'
-import { enableFastBroadcast } from './fast-broadcast'
+import { emitToNewSocket, enableFastBroadcast, holdWritesThisTurn } from './fast-broadcast'
 import type { EventLog } from './event-log'
 import type { HeartbeatEvent, ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
 import { CONTROL_EVENTS } from './events'
@@ -204,7 +204,7 @@ export class Realtime {
   }
 
   private firstHeartbeat(socket: Socket, event: HeartbeatEvent) {
-    if (socket.connected) socket.emit(CONTROL_EVENTS.heartbeat, event)
+    if (socket.connected) emitToNewSocket(socket, CONTROL_EVENTS.heartbeat, event)
   }
 
   /** The heartbeat of an instance alone: built synchronously. */
@@ -253,6 +253,8 @@ export class Realtime {
 
     const { handshake } = this.options
     if (handshake) io.use((socket, next) => handshake(socket).then(() => next(), next))
+    // Last: the connect acknowledgement and the first heartbeat leave in one write (fast-broadcast.ts).
+    io.use(holdWritesThisTurn)
 
     io.on('connection', (socket) => {
       this.options.onConnection?.(socket)
