@@ -37,6 +37,8 @@ export const configurationSchema = Type.Object(
     positionIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
     // Presence (src/realtime/presence*.ts): how long a user whose last socket lost its connection stays.
     presenceGraceMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    // How often a quiet server gives memory back (src/observability/memory-trim.ts); 0: never.
+    memoryTrimMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
     paginate: Type.Object({
       default: Type.Integer({ minimum: 1 }),
       max: Type.Integer({ minimum: 1 })
@@ -143,6 +145,7 @@ const INTEGER_SETTINGS = [
   'port',
   'heartbeatIntervalMs',
   'presenceGraceMs',
+  'memoryTrimMs',
   'slowConsumerMaxBytes',
   'slowConsumerMaxMs',
   'eventRetentionMs',

@@ -5,6 +5,7 @@ import cluster from 'cluster'
 import { ConfigurationError, loadConfiguration, normalizeConfiguration, validateConfiguration } from './configuration'
 import type { Application } from './declarations'
 import { bootLogger } from './observability/logger'
+import { startMemoryTrim } from './observability/memory-trim'
 
 /** The access mode, said once at start-up: who may call, from where, and how. */
 function describeAccess(app: Application) {
@@ -51,6 +52,7 @@ async function main() {
         `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
     )
   }
+  const stopTrim = startMemoryTrim(app.get('memoryTrimMs'))
   // Said once per machine start (by worker 1 among workers).
   if ((index ?? 1) === 1) {
     log.info(describeAccess(app))
@@ -74,6 +76,7 @@ async function main() {
     // Ready turns 503, new sockets are refused, connected ones told to reconnect elsewhere, running
     // answers and test runs get the grace period (src/observability/drain.ts); then as before.
     await app.drain.run(graceMs)
+    stopTrim()
     await app.teardown()
     log.info('stopped')
     process.exit(0)
