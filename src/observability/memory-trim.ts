@@ -41,7 +41,7 @@ export function startMemoryTrim(intervalMs: number): () => void {
   const timer = setInterval(() => {
     if (first) {
       first = false
-      gc({ type: 'major' })
+      gc() // a full collection (with options, V8 11's major one left the old generation's pages committed)
     } else if (youngBytes() > YOUNG_AT_REST_BYTES) gc({ type: 'minor' })
   }, intervalMs)
   timer.unref()

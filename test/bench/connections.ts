@@ -9,7 +9,9 @@
 // (BENCH_HEARTBEAT_MS, 1,000) so that it shows in a short window; that run's accept figures are
 // reported beside the others but not in the medians (ten heartbeats to a growing crowd during the
 // accept phase are not what a deployed server does while accepting).
-// For each server: RSS idle (before any client, 2 s after it answers), the accept rate (N / the
+// For each server: RSS at start (before any client, 2 s after it answers) and idle (BENCH_IDLE_S,
+// 12 s, after it answers, still before any client: ours gives start-up's memory back at 10 s,
+// MEMORY_TRIM_MS; both servers are measured at the same moments), the accept rate (N / the
 // time from "go" to the last socket's socket.io connect ack, BENCH_IN_FLIGHT handshakes under way
 // per client process), RSS with the N connected (after the heartbeat window), bytes per connection
 // ((RSS with N - RSS idle) / N), server CPU (/proc, user + system) per round over BENCH_HEARTBEAT_ROUNDS
@@ -33,6 +35,7 @@ const PROCESSES = Math.max(1, Number(process.env.BENCH_CLIENT_PROCESSES ?? Math.
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 50)
 const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 1000)
 const ROUNDS = Number(process.env.BENCH_HEARTBEAT_ROUNDS ?? 10)
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 12)
 const SERVER_ENV = Object.fromEntries(
   (process.env.BENCH_SERVER_ENV ?? '')
     .split(',')
@@ -50,6 +53,9 @@ interface Trial {
   kind: Kind
   /** The heartbeat interval the server ran with (undefined: its default, 30 s for ours). */
   heartbeat_ms?: number
+  /** RSS 2 s after the server answers, before any client. */
+  start_rss_mb: number
+  /** RSS IDLE_S after the server answers, before any client. */
   idle_rss_mb: number
   accept_per_s: number
   accept_s: number
@@ -200,6 +206,8 @@ async function trial(kind: Kind, built: string, dir: string, heartbeatMs?: numbe
   const clients = await startClients(built)
   try {
     await sleep(2000)
+    const atStart = rssBytes(pid)
+    await sleep(Math.max(0, IDLE_S * 1000 - 2000))
     const idle = rssBytes(pid)
     const shares = clients.map((_, i) => Math.floor(N / PROCESSES) + (i < N % PROCESSES ? 1 : 0))
     const started = performance.now()
@@ -231,6 +239,7 @@ async function trial(kind: Kind, built: string, dir: string, heartbeatMs?: numbe
     return {
       kind,
       ...(heartbeatMs === undefined ? {} : { heartbeat_ms: heartbeatMs }),
+      start_rss_mb: round(atStart / MB),
       idle_rss_mb: round(idle / MB),
       accept_per_s: Math.round((N - failed) / acceptS),
       accept_s: round(acceptS, 2),
@@ -269,6 +278,9 @@ function summarize(trials: Trial[], beat: Trial) {
     // What one server core could accept if the clients were free: 1 s of CPU / the CPU per accept.
     raw_accepts_per_cpu_s: Math.round(1e6 / raw('cpu_us_per_accept')),
     ours_accepts_per_cpu_s: Math.round(1e6 / ours('cpu_us_per_accept')),
+    idle_after_s: IDLE_S,
+    raw_start_rss_mb: raw('start_rss_mb'),
+    ours_start_rss_mb: ours('start_rss_mb'),
     raw_idle_rss_mb: raw('idle_rss_mb'),
     ours_idle_rss_mb: ours('idle_rss_mb'),
     raw_rss_mb: raw('rss_mb'),
@@ -292,6 +304,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
     'server',
     'accept/s',
     'CPU us/accept',
+    'start MB',
     'idle MB',
     `MB @${N}`,
     'B/conn',
@@ -304,6 +317,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
     t.kind,
     t.accept_per_s,
     t.cpu_us_per_accept,
+    t.start_rss_mb,
     t.idle_rss_mb,
     t.rss_mb,
     t.bytes_per_conn,
@@ -318,6 +332,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
       'raw',
       summary.raw_accept_per_s,
       summary.raw_cpu_us_per_accept,
+      summary.raw_start_rss_mb,
       summary.raw_idle_rss_mb,
       summary.raw_rss_mb,
       summary.raw_bytes_per_conn,
@@ -330,6 +345,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
       'ours',
       summary.ours_accept_per_s,
       summary.ours_cpu_us_per_accept,
+      summary.ours_start_rss_mb,
       summary.ours_idle_rss_mb,
       summary.ours_rss_mb,
       summary.ours_bytes_per_conn,
@@ -342,6 +358,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
       'ours/raw',
       ratio(summary.ours_accept_per_s, summary.raw_accept_per_s),
       ratio(summary.ours_cpu_us_per_accept, summary.raw_cpu_us_per_accept),
+      ratio(summary.ours_start_rss_mb, summary.raw_start_rss_mb),
       ratio(summary.ours_idle_rss_mb, summary.raw_idle_rss_mb),
       ratio(summary.ours_rss_mb, summary.raw_rss_mb),
       ratio(summary.ours_bytes_per_conn, summary.raw_bytes_per_conn),
@@ -391,7 +408,8 @@ async function main() {
   const report = {
     command: 'npm run bench:connections',
     note:
-      'medians over trials; accept = N / time from go to the last connect ack; RSS from /proc (idle: before any client); ' +
+      'medians over trials; accept = N / time from go to the last connect ack; RSS from /proc (start: 2 s after the ' +
+      'server answers, idle: idle_after_s after it, both before any client; ours gives memory back at 10 s, MEMORY_TRIM_MS); ' +
       'ours runs with its default 30 s heartbeat; ours_heartbeat_cpu_ms = server user+system CPU per round in one ' +
       'more run of ours with a heartbeat every heartbeat_ms (heartbeat_run), *_idle_cpu_ms_per_round the same window ' +
       'in the trials (pings only); ' +
