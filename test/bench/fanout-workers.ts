@@ -10,8 +10,9 @@
 // than 99 % of the deliveries arrive, or the p99 latency (created_at -> client, over every
 // delivery) passes 250 ms. Deliveries per second are counted over the step, or until the last
 // create was answered if that took longer. The step that held with the most deliveries per second is the result.
-// Clients and servers share the machine's cores (the clients are kept cheap: bare websockets that
-// only count), so the ratio is what this machine gives, clients included, not the workers alone.
+// Clients and servers share the machine's cores (the clients are kept cheap: WebSocket on plain
+// TCP sockets that only count, fanout-workers-clients.ts), so the ratio is what this machine
+// gives, clients included, not the workers alone.
 //
 //   npm run bench:workers   -> the "workers" key of evidence/bench/fanout.json (other keys kept)
 import { fork, type ChildProcess } from 'child_process'
