@@ -53,6 +53,34 @@ describe('heartbeat', () => {
     }
   })
 
+  it('sends a websocket its connect acknowledgement and first heartbeat in one write', async () => {
+    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
+    try {
+      // The writes the server's TCP socket makes after engine.io's open packet: socket.io's
+      // connect acknowledgement, then the first heartbeat (each write one system call).
+      const writes: string[] = []
+      slow.app.io.engine.on('connection', (conn: any) => {
+        const tcp = conn.transport.socket._socket
+        for (const method of ['_write', '_writev']) {
+          const original = tcp[method]
+          tcp[method] = function (...args: unknown[]) {
+            writes.push(method)
+            return original.apply(this, args)
+          }
+        }
+      })
+      const socket = slow.socket({ transports: ['websocket'] })
+      const received: string[] = []
+      socket.onAny((event) => received.push(event))
+      socket.on('connect', () => received.push('connect'))
+      await waitForEvent(socket, 'heartbeat', 2000)
+      assert.deepStrictEqual(received, ['connect', 'heartbeat'])
+      assert.deepStrictEqual(writes, ['_writev'], 'the acknowledgement and the heartbeat leave in one write')
+    } finally {
+      await slow.stop()
+    }
+  })
+
   it('stops with the app', async () => {
     const socket = await connected(server.socket())
     await waitForEvent(socket, 'heartbeat')
