@@ -7,6 +7,7 @@ import type { Application } from '../declarations'
 import type { EventLog } from '../realtime/event-log'
 import type { RealtimeObserver, SubscribeOutcome } from '../realtime/observer'
 import type { Metrics } from './metrics'
+import { sharedListener } from '../realtime/shared-listener'
 
 /** The realtime plugin's observer: counts, durations and subscribe logs. */
 export function realtimeObserver(app: Application): RealtimeObserver {
@@ -49,8 +50,20 @@ function observeSubscribe(app: Application, socket: Socket, outcome: SubscribeOu
  * connect (issue 10, item 2: the accept path).
  */
 export function observeSockets(app: Application, io: Server) {
+  // One listener for every socket (`this`: the socket; socket.io's handshake.issued is its connect time).
+  const disconnected = sharedListener((socket, [reason]) => {
+    app.metrics.disconnects.inc({ reason: String(reason) })
+    app.logger.info(
+      {
+        socket_id: socket.id,
+        transport: socket.conn.transport.name,
+        reason,
+        duration_ms: Date.now() - socket.handshake.issued
+      },
+      'socket disconnected'
+    )
+  })
   io.on('connection', (socket) => {
-    const connectedAt = Date.now()
     const transport = socket.conn.transport.name
     const socketId = socket.id
     app.metrics.connects.inc({ transport })
@@ -60,13 +73,7 @@ export function observeSockets(app: Application, io: Server) {
       socket.conn.once('upgrade', () =>
         app.logger.debug({ socket_id: socketId, transport: socket.conn.transport.name }, 'socket upgraded')
       )
-    socket.once('disconnect', (reason) => {
-      app.metrics.disconnects.inc({ reason })
-      app.logger.info(
-        { socket_id: socketId, transport: socket.conn.transport.name, reason, duration_ms: Date.now() - connectedAt },
-        'socket disconnected'
-      )
-    })
+    socket.on('disconnect', disconnected)
   })
 }
 

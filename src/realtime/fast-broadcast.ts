@@ -56,8 +56,8 @@ interface ClientLike {
 export interface FastFrameHooks {
   /** The frame was not all taken by the kernel: the socket now holds bytes. */
   held(): void
-  /** A fast frame's write completed. */
-  sent(): void
+  /** A fast frame's write completed (called without `this`: ws calls it as a write callback). */
+  readonly sent: () => void
 }
 
 /** Frames written the fast way and broadcast frames that took the normal path (metrics, tests). */
@@ -83,25 +83,36 @@ function mergedFrame(opts: PacketOptions, frame: Buffer[]) {
   return (opts[MERGED] ??= frame.length === 1 ? frame : [Buffer.concat(frame)])
 }
 
+const HOOKS = Symbol('vibecode.fastFrameHooks')
+type Hooked = ClientLike & { [HOOKS]?: FastFrameHooks }
+/** socket.io's own writeToEngine (its Client's prototype method), read at the first install. */
+let normalWriteToEngine: ClientLike['writeToEngine'] | undefined
+
+/**
+ * Every hooked connection's writeToEngine: one function for all (`this` is the socket.io client),
+ * not a closure per connection.
+ */
+function writeToEngine(this: Hooked, encodedPackets: unknown, opts: PacketOptions) {
+  const frame = opts.wsPreEncodedFrame
+  const ws = frame === undefined ? undefined : idleWebsocket(this.conn)
+  if (ws === undefined) {
+    if (frame !== undefined) fastBroadcastStats.normal++
+    return normalWriteToEngine!.call(this, encodedPackets, opts)
+  }
+  fastBroadcastStats.fast++
+  const hooks = this[HOOKS]
+  ws._sender!.sendFrame(mergedFrame(opts, frame!), hooks?.sent)
+  if (hooks && ws.bufferedAmount > 0) hooks.held()
+}
+
 /** Makes broadcasts to this socket's connection take the fast path when they can. */
 export function enableFastBroadcast(socket: Socket, hooks?: FastFrameHooks) {
-  const client = socket.client as unknown as ClientLike
+  const client = socket.client as unknown as Hooked
   if (client[INSTALLED]) return
   client[INSTALLED] = true
-  const normal = client.writeToEngine
-  const conn = client.conn
-  const sent = hooks ? () => hooks.sent() : undefined
-  client.writeToEngine = function writeToEngine(encodedPackets, opts) {
-    const frame = opts.wsPreEncodedFrame
-    const ws = frame === undefined ? undefined : idleWebsocket(conn)
-    if (ws === undefined) {
-      if (frame !== undefined) fastBroadcastStats.normal++
-      return normal.call(this, encodedPackets, opts)
-    }
-    fastBroadcastStats.fast++
-    ws._sender!.sendFrame(mergedFrame(opts, frame!), sent)
-    if (hooks && ws.bufferedAmount > 0) hooks.held()
-  }
+  normalWriteToEngine ??= (Object.getPrototypeOf(client) as ClientLike).writeToEngine
+  if (hooks) client[HOOKS] = hooks
+  client.writeToEngine = writeToEngine
 }
 
 // A new socket's first frames. socket.io writes the connect acknowledgement as soon as the last

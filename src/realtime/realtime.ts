@@ -10,6 +10,7 @@ import type { Server, ServerOptions, Socket } from 'socket.io'
 import { COUNT_BUDGET_MS, ClusterCounter, type ClusterSnapshot, type InstanceSnapshot } from './cluster'
 import { ConnectionTracker } from './connections'
 import { emitToNewSocket, enableFastBroadcast, holdWritesThisTurn } from './fast-broadcast'
+import { sharedListener } from './shared-listener'
 import type { EventLog } from './event-log'
 import type { HeartbeatEvent, ProjectEventInput, ProjectEventName, ProjectEvents, Sequenced } from './events'
 import { CONTROL_EVENTS } from './events'
@@ -77,6 +78,7 @@ export class Realtime {
   readonly instance: string
   private readonly cluster: ClusterCounter
   private readonly startedAt = Date.now()
+  private readonly onDisconnect = sharedListener((socket) => this.tracker.disconnected(socket))
   private redis?: { pub: RedisClient; sub: RedisClient }
   /** Whether an adapter joins this instance to others (Redis, or the workers' cluster IPC). */
   private clustered = false
@@ -261,7 +263,7 @@ export class Realtime {
       this.slowConsumers.watch(socket)
       enableFastBroadcast(socket, this.slowConsumers.fastFrameHooks(socket))
       this.tracker.connected(socket)
-      socket.on('disconnect', () => this.tracker.disconnected(socket))
+      socket.on('disconnect', this.onDisconnect)
       this.subscriptions.listen(socket)
       // A first heartbeat right away, so a debugging client sees the server before the interval
       // (alone, built at once: no promise per connect; clustered, after the cluster count).

@@ -4,6 +4,7 @@
 // Any payload is answered: malformed ones with a clear error ack, never a thrown exception.
 import { BadRequest, GeneralError } from '@feathersjs/errors'
 import type { Socket } from 'socket.io'
+import { sharedListener } from './shared-listener'
 import { parseId } from '../ids'
 import { isPublic } from '../public-errors'
 import type { ErrorAck, ErrorPayload, SubscriptionOk } from './events'
@@ -136,15 +137,19 @@ export class Subscriptions {
       .filter((entry): entry is { room: string; project_id: number } => entry.project_id !== null)
   }
 
-  /** Listens to the raw socket.io events on one socket. */
+  /** Listens to the raw socket.io events on one socket (the same two listeners for every socket). */
   listen(socket: Socket) {
-    socket.on(CONTROL_EVENTS.subscribe, (...args: unknown[]) => {
-      this.answer(socket, CONTROL_EVENTS.subscribeResult, args, (payload) => this.subscribe(socket, payload))
-    })
-    socket.on(CONTROL_EVENTS.unsubscribe, (...args: unknown[]) => {
-      this.answer(socket, CONTROL_EVENTS.unsubscribeResult, args, async (payload) => this.unsubscribe(socket, payload))
-    })
+    socket.on(CONTROL_EVENTS.subscribe, this.onSubscribe)
+    socket.on(CONTROL_EVENTS.unsubscribe, this.onUnsubscribe)
   }
+
+  private readonly onSubscribe = sharedListener((socket, args) =>
+    this.answer(socket, CONTROL_EVENTS.subscribeResult, args, (payload) => this.subscribe(socket, payload))
+  )
+
+  private readonly onUnsubscribe = sharedListener((socket, args) =>
+    this.answer(socket, CONTROL_EVENTS.unsubscribeResult, args, async (payload) => this.unsubscribe(socket, payload))
+  )
 
   /**
    * Runs a handler and answers through the ack callback when the client passed one, else with a
