@@ -52,7 +52,7 @@ async function main() {
         `${app.get('redisUrl') ? ', redis adapter' : ''}, instance ${app.realtime.instance})`
     )
   }
-  const stopTrim = startMemoryTrim(app.get('memoryTrimMs'))
+  const stopTrim = startMemoryTrim(app.get('memoryTrimMs'), () => app.realtime.tracker.count === 0)
   // Said once per machine start (by worker 1 among workers).
   if ((index ?? 1) === 1) {
     log.info(describeAccess(app))

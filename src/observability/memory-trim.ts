@@ -7,7 +7,8 @@
 // interval, a young-generation collection (a scavenge: about a millisecond when little is young)
 // is asked for when the young generation is above its minimum; V8 itself decides whether to
 // shrink it, by its own measure of the allocation rate, so a busy server keeps what it uses. The
-// first interval also runs one full collection: start-up's garbage in the old generation (~13 MB).
+// first interval with no connection also runs one full collection: start-up's garbage in the old
+// generation (~13 MB).
 import v8 from 'v8'
 import vm from 'vm'
 
@@ -33,13 +34,17 @@ function collector(): Collect | undefined {
 
 const youngBytes = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0
 
-/** Starts the trim; returns what stops it. */
-export function startMemoryTrim(intervalMs: number): () => void {
+/**
+ * Starts the trim; returns what stops it. `quiet` tells whether the server has no connection: the
+ * one full collection waits for such an interval (a full collection pauses the event loop for as
+ * long as the heap takes to mark, short at start-up's size, longer with thousands connected).
+ */
+export function startMemoryTrim(intervalMs: number, quiet: () => boolean = () => true): () => void {
   const gc = intervalMs > 0 ? collector() : undefined
   if (!gc) return () => undefined
   let first = true
   const timer = setInterval(() => {
-    if (first) {
+    if (first && quiet()) {
       first = false
       gc() // a full collection (with options, V8 11's major one left the old generation's pages committed)
     } else if (youngBytes() > YOUNG_AT_REST_BYTES) gc({ type: 'minor' })

@@ -34,6 +34,26 @@ function quietProcess(trimMs: number): Promise<{ grown: number; after: number; m
   })
 }
 
+/** The kinds of the collections a process with the trim at 100 ms makes while quiet() says `quietFrom` on. */
+function collectionKinds(quietAfterMs: number): Promise<{ major: number[]; quietAt: number }> {
+  const script = `
+    const { PerformanceObserver, constants } = require('perf_hooks')
+    const started = Date.now()
+    const major = []
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries())
+        if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major.push(Date.now() - started)
+    }).observe({ entryTypes: ['gc'] })
+    require(${JSON.stringify(MODULE)}).startMemoryTrim(100, () => Date.now() - started >= ${quietAfterMs})
+    setTimeout(() => console.log(JSON.stringify({ major, quietAt: ${quietAfterMs} })), ${quietAfterMs} + 1000)`
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script])
+  let out = ''
+  child.stdout.on('data', (data) => (out += data))
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${out}`))))
+  })
+}
+
 describe('memory trim', function () {
   this.timeout(WATCH_MS + 10_000)
 
@@ -42,5 +62,16 @@ describe('memory trim', function () {
     assert.ok(trimmed.grown >= 8 * 1024 * 1024, `the young generation grew: ${trimmed.grown} bytes`)
     assert.ok(trimmed.after <= trimmed.grown / 4, `trimmed: ${JSON.stringify(trimmed)}`)
     assert.ok(untrimmed.after >= untrimmed.grown / 2, `without the trim it stays: ${JSON.stringify(untrimmed)}`)
+  })
+
+  it('makes its one full collection at the first interval with no connection, not before', async () => {
+    const { major, quietAt } = await collectionKinds(1500)
+    // Loading the test's TypeScript makes full collections of its own in the first few hundred ms.
+    const afterLoading = major.filter((ms) => ms >= 500)
+    assert.ok(afterLoading.length === 1, `full collections at ${JSON.stringify(major)} ms, quiet from ${quietAt} ms`)
+    assert.ok(
+      afterLoading[0] >= quietAt && afterLoading[0] < quietAt + 500,
+      `at ${afterLoading[0]} ms, quiet from ${quietAt} ms`
+    )
   })
 })
