@@ -38,8 +38,8 @@ function prettyStream(): DestinationStream | undefined {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  // Synchronous writes, a turn's lines at once: the last lines before process.exit() (a failed
-  // start, a shutdown) are not lost (log-destination.ts).
+  // Synchronous writes, up to 20 ms of lines at once: the last lines before process.exit() (a
+  // failed start, a shutdown) are not lost (log-destination.ts).
   const destination = options.destination ?? prettyStream() ?? stdoutDestination()
   return pino(
     {

@@ -63,16 +63,30 @@ export interface FastFrameHooks {
 /** Frames written the fast way and broadcast frames that took the normal path (metrics, tests). */
 export const fastBroadcastStats = { fast: 0, normal: 0 }
 
-/** The websocket a pre-built frame can be written to right now, or undefined (see the top comment). */
-export function idleWebsocket(conn: EngineLike): WsLike | undefined {
+/**
+ * The websocket a frame can be handed to behind what ws already has without passing anything
+ * engine.io still holds: the connection is open and not upgrading, its transport is the websocket,
+ * engine.io's write buffer is empty and ws's sender has no queue. Undefined otherwise.
+ */
+function websocketInOrder(conn: EngineLike): WsLike | undefined {
   const transport = conn.transport
-  if (conn.readyState !== 'open' || conn.upgrading || !transport.writable || transport.name !== 'websocket') return
+  if (conn.readyState !== 'open' || conn.upgrading || transport.name !== 'websocket') return
   if (conn.writeBuffer.length > 0) return
   const ws = transport.socket
-  if (!ws || ws.readyState !== WS_OPEN || ws.bufferedAmount > 0) return
+  if (!ws || ws.readyState !== WS_OPEN) return
   const sender = ws._sender
   if (!sender || sender._state !== SENDER_DEFAULT || sender._queue.length > 0) return
   return ws
+}
+
+/**
+ * The websocket a pre-built frame can be written to right now, or undefined (see the top comment):
+ * in order, and idle besides - no batch in flight, every earlier byte taken by the kernel.
+ */
+export function idleWebsocket(conn: EngineLike): WsLike | undefined {
+  if (!conn.transport.writable) return
+  const ws = websocketInOrder(conn)
+  return ws && ws.bufferedAmount === 0 ? ws : undefined
 }
 
 /**
@@ -146,18 +160,8 @@ export function holdWritesThisTurn(socket: Socket, next: () => void) {
  * nothing for the socket, so the order is kept; otherwise (polling, upgrading) socket.emit.
  */
 export function emitToNewSocket(socket: Socket, event: string, payload: unknown) {
-  const conn = (socket.client as unknown as ClientLike).conn
-  const ws = conn.transport.socket as CorkableWs | undefined
-  const sender = ws?._sender
-  const direct =
-    conn.readyState === 'open' &&
-    !conn.upgrading &&
-    conn.transport.name === 'websocket' &&
-    conn.writeBuffer.length === 0 &&
-    ws?.readyState === WS_OPEN &&
-    sender?._state === SENDER_DEFAULT &&
-    sender._queue.length === 0
+  const ws = websocketInOrder((socket.client as unknown as ClientLike).conn) as CorkableWs | undefined
   // engine.io's message packet (4) carrying socket.io's EVENT (2) on the main namespace.
-  if (direct) ws!.send('42' + JSON.stringify([event, payload]))
+  if (ws) ws.send('42' + JSON.stringify([event, payload]))
   else socket.emit(event, payload)
 }

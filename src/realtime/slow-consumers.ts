@@ -128,6 +128,9 @@ class Holding implements FastFrameHooks {
   }
 }
 
+/** A watched socket's holding, kept on its engine.io connection. */
+const holdingOf = (socket: Socket) => (socket.conn as unknown as Held<EngineLike>)[HOLDING]
+
 // The listeners every watched connection shares; `this` is the connection or transport emitting.
 function onPacketCreate(this: Held<EngineLike>, packet: { data?: unknown }) {
   const holding = this[HOLDING]
@@ -158,7 +161,6 @@ function onClose(this: Held<EngineLike>) {
 
 export class SlowConsumers {
   private readonly holdings = new Set<Holding>()
-  private readonly bySocket = new WeakMap<Socket, Holding>()
   private sweepTimer?: NodeJS.Timeout
   /** Sockets cut so far, the most bytes seen held for one socket (at packet creation), the last cut. */
   readonly stats: { cut: number; peakBytes: number; last?: SlowConsumerCut } = { cut: 0, peakBytes: 0 }
@@ -178,7 +180,6 @@ export class SlowConsumers {
     const conn = socket.conn as unknown as Held<EngineLike>
     const holding = new Holding(this, socket, conn)
     this.holdings.add(holding)
-    this.bySocket.set(socket, holding)
     conn[HOLDING] = holding
     ;(conn.transport as Held<TransportLike>)[HOLDING] = holding
     conn.on('packetCreate', onPacketCreate)
@@ -197,7 +198,7 @@ export class SlowConsumers {
 
   /** Bytes the server holds for this socket now (0 for a socket not watched). */
   heldBytes(socket: Socket) {
-    return this.bySocket.get(socket)?.bytes() ?? 0
+    return holdingOf(socket)?.bytes() ?? 0
   }
 
   /**
@@ -206,7 +207,7 @@ export class SlowConsumers {
    * under half of that, or is gone.
    */
   pace(socket: Socket): Promise<void> | undefined {
-    const holding = this.bySocket.get(socket)
+    const holding = holdingOf(socket)
     const high = Math.min(this.limits.maxBytes / 2, REPLAY_HIGH_WATER)
     if (!holding || high <= 0 || holding.bytes() <= high) return undefined
     return new Promise((resolve) => {
@@ -230,7 +231,7 @@ export class SlowConsumers {
    * engine.io (no packetCreate, flush or drain for them); undefined for a socket not watched.
    */
   fastFrameHooks(socket: Socket): FastFrameHooks | undefined {
-    return this.bySocket.get(socket)
+    return holdingOf(socket)
   }
 
   /** @internal the shared packetCreate listener's step */
