@@ -22,7 +22,7 @@ import { adminUi } from './admin-ui'
 import { observability, realtimeObserver, timedAppends } from './observability'
 import { publicErrors } from './public-errors'
 import { safeRoutes } from './safe-routes'
-import { guardSocketCalls } from './socket-calls'
+import { socketCalls } from './socket-calls'
 
 export function createApp(overrides: Partial<Configuration> = {}): Application {
   const settings = validateConfiguration(normalizeConfiguration({ ...loadConfiguration(), ...overrides }))
@@ -65,11 +65,9 @@ export function createApp(overrides: Partial<Configuration> = {}): Application {
       // Who the socket is, from its handshake's auth: {token} (src/auth/handshake.ts).
       // The per-address handshake limit first, the user's open-socket place last (src/limits).
       handshake: limits.handshake((socket) => authenticateHandshake(app)(socket)),
-      // The per-socket event limit first, then unknown methods and missing arguments get their ack.
-      onConnection: (socket) => {
-        limits.onConnection(socket)
-        guardSocketCalls(app)(socket)
-      },
+      // The per-socket event limit first, then unknown methods and missing arguments get their ack
+      // and method calls run (src/socket-calls.ts).
+      onConnection: socketCalls(app, limits.onConnection),
       eventLog: timedAppends(
         new KnexEventLog(app.get('dbClient'), {
           retentionMs: settings.eventRetentionMs,

@@ -6,11 +6,19 @@
 // `undefined`), and `emit('find', ack)` hands the ack to runMethod as the path, so it is never
 // called. This socket.io middleware (socket.use, after the abuse limits' one) answers those
 // before any handler runs: 405 for an event or method that is not offered, 404 for an unknown
-// service, 400 for missing arguments. Everything else passes to its handler untouched.
+// service, 400 for missing arguments. Other events pass to their handlers untouched.
+//
+// A method call that passes is run here, with transport-commons' own runMethod, instead of by
+// those handlers: they are one closure per method, their contexts and an object, built for every
+// connection by walking every service (~0.9 KB of each connection's memory, issue 10). Once the
+// app is set up, `socketCalls` takes Feathers' per-connection listener off (`dropMethodHandlers`);
+// where it could not, its handlers are still built but never reached (this middleware does not
+// pass method calls on), so a call runs once either way.
 import { BadRequest, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import type { FeathersError } from '@feathersjs/errors'
 import { getServiceOptions } from '@feathersjs/feathers'
-import type { Socket } from 'socket.io'
+import { runMethod } from '@feathersjs/transport-commons/lib/socket/utils'
+import type { Server, Socket } from 'socket.io'
 import type { Application } from './declarations'
 
 // Feathers' argument order after the path: where each standard method takes its id and its data.
@@ -25,7 +33,13 @@ const SHAPES: Record<string, { id?: number; data?: number }> = {
 // null is a valid id only where it means "many" (the services then answer 405 themselves).
 const NULL_ID_ALLOWED = new Set(['patch', 'remove'])
 
-const isMethod = (event: unknown) => typeof event === 'string' && Object.prototype.hasOwnProperty.call(SHAPES, event)
+const isMethod = (event: unknown): event is string =>
+  typeof event === 'string' && Object.prototype.hasOwnProperty.call(SHAPES, event)
+
+/** Whether some service offers the method (Feathers' handlers existed for exactly those). */
+function offered(app: Application, method: string): boolean {
+  return Object.values(app.services).some((service) => getServiceOptions(service)?.methods?.includes(method))
+}
 const shown = (value: unknown) => String(value).slice(0, 100)
 
 function missingArguments(method: string, path: string, args: unknown[]): FeathersError | undefined {
@@ -58,7 +72,7 @@ function missingArguments(method: string, path: string, args: unknown[]): Feathe
 /** Why this packet is refused before its handler, if it is. `args` is without the ack. */
 export function refusal(app: Application, socket: Socket, event: unknown, args: unknown[]): FeathersError | undefined {
   if (typeof event !== 'string') return new BadRequest('An event name must be a string')
-  if (socket.listeners(event).length === 0) {
+  if (isMethod(event) ? !offered(app, event) : socket.listeners(event).length === 0) {
     const method = typeof args[0] === 'string' ? ` on service '${shown(args[0])}'` : ''
     return new MethodNotAllowed(`'${shown(event)}' is not an event or method offered${method}`)
   }
@@ -79,15 +93,67 @@ export function refusal(app: Application, socket: Socket, event: unknown, args: 
  * Installs the middleware on a connected socket. A refused call with an ack gets the error the
  * way its caller expects it: a Feathers call (`emit(method, path, …)`) as the ack's first
  * argument, anything else as `{ok: false, error}` like `subscribe`. Without an ack it is dropped.
+ * A method call that passes runs on the next tick, where socket.io would have emitted it to
+ * Feathers' handler, and only while the socket is connected, as socket.io checks.
  */
 export const guardSocketCalls = (app: Application) => (socket: Socket) => {
   socket.use((packet, next) => {
     const [event, ...args] = packet as unknown[]
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (...answer: unknown[]) => void) : undefined
     const error = refusal(app, socket, event, args)
-    if (!error) return next()
+    if (!error) {
+      if (!isMethod(event)) return next()
+      if (ack) args.push(ack)
+      process.nextTick(runCall, app, socket, event, args)
+      return
+    }
     if (!ack) return
     const feathersCall = typeof args[0] === 'string' || isMethod(event)
     ack(feathersCall ? error.toJSON() : { ok: false, error: error.toJSON() })
   })
+}
+
+function runCall(app: Application, socket: Socket, method: string, args: unknown[]) {
+  if (!socket.connected) return
+  const [path, ...rest] = args
+  const connection = (socket as Socket & { feathers?: Record<string, unknown> }).feathers
+  // runMethod answers the ack itself, errors included, and never rejects.
+  void runMethod(app, connection as never, path as string, method, rest)
+}
+
+/**
+ * Takes off transport-commons' `connection` listener that gives each socket its own method
+ * handlers (recognised by its source: it is not exported). Whether it found exactly one.
+ */
+export function dropMethodHandlers(io: Server): boolean {
+  const builders = io.sockets.listeners('connection').filter((listener) => String(listener).includes('methodHandlers'))
+  for (const listener of builders) io.sockets.off('connection', listener as (...args: unknown[]) => void)
+  return builders.length === 1
+}
+
+/**
+ * The app side: once set up (Feathers' socket transport adds its listeners when socket.io is
+ * bound, before the setup hooks finish), drop the per-connection method handlers; a warning if
+ * they could not be found (a Feathers change: calls still run once, through the middleware).
+ * Returns what installs the middleware on each connected socket, after `before` (the limits' own).
+ */
+export function socketCalls(app: Application, before?: (socket: Socket) => void): (socket: Socket) => void {
+  app.hooks({
+    setup: [
+      async (_context: unknown, next: () => Promise<void>) => {
+        await next()
+        if (app.io && !dropMethodHandlers(app.io)) {
+          app.logger.warn(
+            { component: 'socket-calls' },
+            "Feathers' per-connection method handlers not found: left in place"
+          )
+        }
+      }
+    ]
+  })
+  const guard = guardSocketCalls(app)
+  return (socket) => {
+    before?.(socket)
+    guard(socket)
+  }
 }
