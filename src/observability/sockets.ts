@@ -7,7 +7,6 @@ import type { Application } from '../declarations'
 import type { EventLog } from '../realtime/event-log'
 import type { RealtimeObserver, SubscribeOutcome } from '../realtime/observer'
 import type { Metrics } from './metrics'
-import { sharedListener } from '../realtime/shared-listener'
 
 /** The realtime plugin's observer: counts, durations and subscribe logs. */
 export function realtimeObserver(app: Application): RealtimeObserver {
@@ -20,7 +19,8 @@ export function realtimeObserver(app: Application): RealtimeObserver {
       if (recipients > 0) metrics.deliveries.inc({ event: eventName }, recipients)
       metrics.broadcastSeconds.observe(ms / 1000)
     },
-    subscribed: (socket, outcome) => observeSubscribe(app, socket, outcome)
+    subscribed: (socket, outcome) => observeSubscribe(app, socket, outcome),
+    disconnected: (socket, reason) => observeDisconnect(app, socket, reason)
   }
 }
 
@@ -44,25 +44,14 @@ function observeSubscribe(app: Application, socket: Socket, outcome: SubscribeOu
 }
 
 /**
- * Logs and counts every socket of this instance: connect (transport), upgrade, disconnect (reason).
- * Each line names its socket in a field, not through a child logger per socket: the same JSON line
- * (pino writes a child's bindings where the first field goes), without building a logger for every
+ * Logs and counts every socket of this instance: connect (transport), upgrade; the disconnect
+ * (reason) is the observer's `disconnected`, called by the realtime plugin's one disconnect
+ * listener (a listener more per socket grows every socket's listener array, issue 10). Each line
+ * names its socket in a field, not through a child logger per socket: the same JSON line (pino
+ * writes a child's bindings where the first field goes), without building a logger for every
  * connect (issue 10, item 2: the accept path).
  */
 export function observeSockets(app: Application, io: Server) {
-  // One listener for every socket (`this`: the socket; socket.io's handshake.issued is its connect time).
-  const disconnected = sharedListener((socket, [reason]) => {
-    app.metrics.disconnects.inc({ reason: String(reason) })
-    app.logger.info(
-      {
-        socket_id: socket.id,
-        transport: socket.conn.transport.name,
-        reason,
-        duration_ms: Date.now() - socket.handshake.issued
-      },
-      'socket disconnected'
-    )
-  })
   io.on('connection', (socket) => {
     const transport = socket.conn.transport.name
     const socketId = socket.id
@@ -73,8 +62,22 @@ export function observeSockets(app: Application, io: Server) {
       socket.conn.once('upgrade', () =>
         app.logger.debug({ socket_id: socketId, transport: socket.conn.transport.name }, 'socket upgraded')
       )
-    socket.on('disconnect', disconnected)
   })
+}
+
+/** A socket's disconnect: counted by reason and logged with how long it was connected. */
+function observeDisconnect(app: Application, socket: Socket, reason: string) {
+  app.metrics.disconnects.inc({ reason: String(reason) })
+  app.logger.info(
+    {
+      socket_id: socket.id,
+      transport: socket.conn.transport.name,
+      reason,
+      // socket.io's handshake.issued is its connect time.
+      duration_ms: Date.now() - socket.handshake.issued
+    },
+    'socket disconnected'
+  )
 }
 
 /** Times every append of an event log (the outbox's, in a transaction, too): the same object, measured. */

@@ -3,6 +3,7 @@
 // WebSocket upgrade included). The live count is a field read: O(1) for every heartbeat.
 import type { RealTimeConnection } from '@feathersjs/feathers'
 import type { Socket } from 'socket.io'
+import type { InstanceSnapshot } from './cluster'
 import { projectIdOfRoom } from './rooms'
 
 export interface ConnectionStats {
@@ -52,6 +53,16 @@ export class ConnectionTracker {
 
   roomDeleted(room: string) {
     this.projectRooms.delete(room)
+  }
+
+  /** This instance's figures, as the cluster count request answers them: members per project room. */
+  snapshot(instance: string, adapterRooms?: Map<string, Set<string>>): InstanceSnapshot {
+    const rooms: Record<string, number> = {}
+    for (const room of this.projectRooms) {
+      const size = adapterRooms?.get(room)?.size ?? 0
+      if (size > 0) rooms[String(projectIdOfRoom(room))] = size
+    }
+    return { instance, connections: this.count, rooms }
   }
 
   stats(): ConnectionStats {

@@ -14,4 +14,6 @@ export interface RealtimeObserver {
   published?(eventName: string, room: string, ms: number): void
   /** A subscribe (event or subscriptions service) was answered: its ack, or the error it got. */
   subscribed?(socket: Socket, outcome: SubscribeOutcome): void
+  /** A connected socket disconnected (socket.io's reason), after it left its rooms. */
+  disconnected?(socket: Socket, reason: string): void
 }

@@ -17,6 +17,7 @@ import { PresenceCluster } from './presence-cluster'
 import type { PresenceEntry, PresenceIdentity } from './presence-types'
 import { PresenceView, type PresenceChange } from './presence-view'
 import { projectIdOfRoom, projectRoom, quietRoom } from './rooms'
+import { sharedListener } from './shared-listener'
 
 export interface PresenceOptions {
   instance: string
@@ -59,6 +60,7 @@ export class Presence {
   private io?: Server
   /** Sockets between `disconnecting` and `disconnect`: their leaves are lost connections. */
   private readonly closing = new Set<string>()
+  private readonly onDisconnecting = sharedListener((socket) => this.closing.add(socket.id))
   /** The socket whose join is being handled: it does not hear its own join (its ack has the list). */
   private joining?: string
 
@@ -101,11 +103,15 @@ export class Presence {
       const projectId = projectIdOfRoom(room)
       if (projectId !== null) this.local.left(projectId, id, this.closing.has(id))
     })
-    io.on('connection', (socket) => {
-      socket.once('disconnecting', () => this.closing.add(socket.id))
-      socket.once('disconnect', () => this.closing.delete(socket.id))
-    })
+    // A shared listener (`on`: a socket disconnects once; `once` would wrap it in a bound function
+    // and a state object per socket). Its `disconnect` is the realtime plugin's (disconnected()).
+    io.on('connection', (socket) => socket.on('disconnecting', this.onDisconnecting))
     if (clustered) this.cluster.bind(io)
+  }
+
+  /** A socket disconnected (after its rooms' leaves): it is no longer closing. */
+  disconnected(socket: Socket) {
+    this.closing.delete(socket.id)
   }
 
   /** Before the sockets close: the others hear this instance's entries go after the grace period. */

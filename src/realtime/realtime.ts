@@ -78,7 +78,13 @@ export class Realtime {
   readonly instance: string
   private readonly cluster: ClusterCounter
   private readonly startedAt = Date.now()
-  private readonly onDisconnect = sharedListener((socket) => this.tracker.disconnected(socket))
+  /** Our one disconnect listener per socket (one more would grow each socket's listener array). */
+  private readonly onDisconnect = sharedListener((socket, [reason]) => {
+    this.tracker.disconnected(socket)
+    this.slowConsumers.unwatch(socket)
+    this.presence.disconnected(socket)
+    this.options.observer?.disconnected?.(socket, String(reason))
+  })
   private redis?: { pub: RedisClient; sub: RedisClient }
   /** Whether an adapter joins this instance to others (Redis, or the workers' cluster IPC). */
   private clustered = false
@@ -180,13 +186,7 @@ export class Realtime {
 
   /** This instance's figures, as the cluster count request answers them. */
   localSnapshot(): InstanceSnapshot {
-    const rooms: Record<string, number> = {}
-    const adapterRooms = this.io?.of('/').adapter.rooms
-    for (const room of this.tracker.projectRooms) {
-      const size = adapterRooms?.get(room)?.size ?? 0
-      if (size > 0) rooms[String(projectIdOfRoom(room))] = size
-    }
-    return { instance: this.instance, connections: this.tracker.count, rooms }
+    return this.tracker.snapshot(this.instance, this.io?.of('/').adapter.rooms)
   }
 
   /** Whether both Redis connections are up (REDIS_URL); false before connecting and without Redis. */

@@ -154,10 +154,6 @@ function onUpgrade(this: Held<EngineLike>, transport: Held<TransportLike>) {
   transport[HOLDING] = this[HOLDING]
   transport.on('drain', onDrain)
 }
-function onClose(this: Held<EngineLike>) {
-  const holding = this[HOLDING]
-  if (holding) holding.owner.forget(holding)
-}
 
 export class SlowConsumers {
   private readonly holdings = new Set<Holding>()
@@ -186,8 +182,13 @@ export class SlowConsumers {
     conn.on('flush', onFlush)
     conn.transport.on('drain', onDrain)
     conn.on('upgrade', onUpgrade)
-    conn.on('close', onClose)
     this.startSweep()
+  }
+
+  /** A watched socket disconnected (the realtime plugin's disconnect listener, not one more here). */
+  unwatch(socket: Socket) {
+    const holding = holdingOf(socket)
+    if (holding) this.forget(holding)
   }
 
   /** A watched connection closed. */
