@@ -1,13 +1,15 @@
-// Gives memory back while the server is quiet (MEMORY_TRIM_MS, every 10 s; 0: off).
+// Gives memory back while the server is quiet (MEMORY_TRIM_MS, every 2 s; 0: off).
 //
 // V8 grows the young generation (up to two 16 MB semi-spaces on 64-bit Node 20) under start-up's
-// allocation and under any burst, and shrinks it only in a garbage collection that finds the
-// allocation rate low. A quiet server allocates almost nothing, so it has no collection at all and
-// keeps start-up's size for ever: 33 MB of the 124 MB an idle server held (issue 10). Here, every
-// interval, a young-generation collection (a scavenge: about a millisecond when little is young)
-// is asked for when the young generation is above its minimum; V8 itself decides whether to
-// shrink it, by its own measure of the allocation rate, so a busy server keeps what it uses. The
-// first interval with no connection also runs one full collection: start-up's garbage in the old
+// allocation and under any burst (a connection storm, a heartbeat to thousands), and shrinks it
+// only in a garbage collection that finds the allocation rate low. A quiet server allocates
+// almost nothing, so it has no collection at all and keeps the burst's size for ever: 33 MB of
+// the 124 MB an idle server held, and of what it holds with 10,000 connected (issue 10). Here,
+// every interval, a young-generation collection (a scavenge: about a millisecond when little is
+// young) is asked for when the young generation is above its minimum; V8 itself decides whether
+// to shrink it, by its allocation rate over the last 5 s, so a busy server keeps what it uses and
+// a burst's growth is given back ~6 s after it ends (with a 10 s interval: 5 - 15 s). The first
+// interval with no connection also runs one full collection: start-up's garbage in the old
 // generation (~13 MB).
 import v8 from 'v8'
 import vm from 'vm'
