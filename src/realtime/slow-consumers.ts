@@ -181,7 +181,9 @@ export class SlowConsumers {
     conn.on('packetCreate', onPacketCreate)
     conn.on('flush', onFlush)
     conn.transport.on('drain', onDrain)
-    conn.on('upgrade', onUpgrade)
+    // Only a connection that started on long-polling upgrades (WebSocket is the last transport): a
+    // listener more on the others would grow each one's listener table (~190 bytes, issue 10).
+    if (conn.transport.name !== 'websocket') conn.on('upgrade', onUpgrade)
     this.startSweep()
   }
 
