@@ -13,10 +13,12 @@
 // 12 s, after it answers, still before any client: ours gives start-up's memory back at 10 s,
 // MEMORY_TRIM_MS; both servers are measured at the same moments), the accept rate (N / the
 // time from "go" to the last socket's socket.io connect ack, BENCH_IN_FLIGHT handshakes under way
-// per client process), RSS with the N connected (after the heartbeat window), bytes per connection
-// ((RSS with N - RSS idle) / N), server CPU (/proc, user + system) per round over BENCH_HEARTBEAT_ROUNDS
+// per client process), RSS with the N connected (sampled each round of the heartbeat window: its
+// median and its largest; 30 rounds of 1 s span one heartbeat period of ours as deployed, whose
+// round regrows V8's young generation for a few seconds), bytes per connection ((median RSS with
+// N - RSS idle) / N), server CPU (/proc, user + system) per round over BENCH_HEARTBEAT_ROUNDS
 // rounds of BENCH_HEARTBEAT_MS with the N idle (raw, and ours in its trials: the same window, pings
-// only; ours in the heartbeat run: a heartbeat each round), and the
+// and ours' one heartbeat; ours in the heartbeat run: a heartbeat each round), and the
 // count once every client has left politely (ours: GET /connections; raw: engine.io's count).
 // The servers take turns BENCH_TRIALS times (raw first on odd trials, ours first on even ones);
 // the case gives the medians, `trials` every figure. BENCH_SERVER_ENV (`A=1,B=2`) is added to both
@@ -34,7 +36,7 @@ const TRIALS = Number(process.env.BENCH_TRIALS ?? 3)
 const PROCESSES = Math.max(1, Number(process.env.BENCH_CLIENT_PROCESSES ?? Math.ceil(N / 2500)))
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 50)
 const HEARTBEAT_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 1000)
-const ROUNDS = Number(process.env.BENCH_HEARTBEAT_ROUNDS ?? 10)
+const ROUNDS = Number(process.env.BENCH_HEARTBEAT_ROUNDS ?? 30)
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 12)
 const SERVER_ENV = Object.fromEntries(
   (process.env.BENCH_SERVER_ENV ?? '')
@@ -62,7 +64,9 @@ interface Trial {
   /** Server CPU during the accept phase per connection: steadier than the rate on a busy machine. */
   cpu_us_per_accept: number
   failed: number
+  /** RSS with the N connected: the median of the window's samples (one per round), and the largest. */
   rss_mb: number
+  rss_max_mb: number
   bytes_per_conn: number
   cpu_ms_per_round: number
   heartbeats_per_socket: number
@@ -223,10 +227,14 @@ async function trial(kind: Kind, built: string, dir: string, heartbeatMs?: numbe
     await sleep(HEARTBEAT_MS)
     const statsBefore = await Promise.all(clients.map((child) => (child.send({ stats: true }), next(child, 'stats'))))
     const cpuBefore = cpuMs(pid)
-    await sleep(HEARTBEAT_MS * ROUNDS)
+    const samples: number[] = []
+    for (let r = 0; r < ROUNDS; r++) {
+      await sleep(HEARTBEAT_MS)
+      samples.push(rssBytes(pid))
+    }
     const cpuUsed = cpuMs(pid) - cpuBefore
     const statsAfter = await Promise.all(clients.map((child) => (child.send({ stats: true }), next(child, 'stats'))))
-    const rss = rssBytes(pid)
+    const rss = median(samples)
     const heard = statsAfter.reduce((sum, s, i) => sum + s.stats.heartbeats - statsBefore[i].stats.heartbeats, 0)
 
     const leaveStarted = performance.now()
@@ -246,6 +254,7 @@ async function trial(kind: Kind, built: string, dir: string, heartbeatMs?: numbe
       cpu_us_per_accept: Math.round((acceptCpuMs * 1000) / N),
       failed,
       rss_mb: round(rss / MB),
+      rss_max_mb: round(Math.max(...samples) / MB),
       bytes_per_conn: Math.round((rss - idle) / N),
       cpu_ms_per_round: round(cpuUsed / ROUNDS, 1),
       heartbeats_per_socket: round(heard / N, 2),
@@ -269,6 +278,7 @@ function summarize(trials: Trial[], beat: Trial) {
     client_processes: PROCESSES,
     in_flight_per_process: IN_FLIGHT,
     heartbeat_ms: HEARTBEAT_MS,
+    heartbeat_rounds: ROUNDS,
     raw_accept_per_s: raw('accept_per_s'),
     ours_accept_per_s: ours('accept_per_s'),
     accept_ratio: round(ours('accept_per_s') / raw('accept_per_s'), 2),
@@ -285,6 +295,8 @@ function summarize(trials: Trial[], beat: Trial) {
     ours_idle_rss_mb: ours('idle_rss_mb'),
     raw_rss_mb: raw('rss_mb'),
     ours_rss_mb: ours('rss_mb'),
+    raw_rss_max_mb: raw('rss_max_mb'),
+    ours_rss_max_mb: ours('rss_max_mb'),
     raw_bytes_per_conn: raw('bytes_per_conn'),
     ours_bytes_per_conn: ours('bytes_per_conn'),
     raw_idle_cpu_ms_per_round: raw('cpu_ms_per_round'),
@@ -307,6 +319,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
     'start MB',
     'idle MB',
     `MB @${N}`,
+    'max MB',
     'B/conn',
     'CPU ms/round',
     'beats/sock',
@@ -320,6 +333,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
     t.start_rss_mb,
     t.idle_rss_mb,
     t.rss_mb,
+    t.rss_max_mb,
     t.bytes_per_conn,
     t.cpu_ms_per_round,
     t.heartbeats_per_socket,
@@ -335,6 +349,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
       summary.raw_start_rss_mb,
       summary.raw_idle_rss_mb,
       summary.raw_rss_mb,
+      summary.raw_rss_max_mb,
       summary.raw_bytes_per_conn,
       summary.raw_idle_cpu_ms_per_round,
       '',
@@ -348,6 +363,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
       summary.ours_start_rss_mb,
       summary.ours_idle_rss_mb,
       summary.ours_rss_mb,
+      summary.ours_rss_max_mb,
       summary.ours_bytes_per_conn,
       summary.ours_idle_cpu_ms_per_round,
       '',
@@ -361,6 +377,7 @@ function printTable(trials: Trial[], summary: ReturnType<typeof summarize>) {
       ratio(summary.ours_start_rss_mb, summary.raw_start_rss_mb),
       ratio(summary.ours_idle_rss_mb, summary.raw_idle_rss_mb),
       ratio(summary.ours_rss_mb, summary.raw_rss_mb),
+      ratio(summary.ours_rss_max_mb, summary.raw_rss_max_mb),
       ratio(summary.ours_bytes_per_conn, summary.raw_bytes_per_conn),
       '',
       '',
@@ -409,10 +426,12 @@ async function main() {
     command: 'npm run bench:connections',
     note:
       'medians over trials; accept = N / time from go to the last connect ack; RSS from /proc (start: 2 s after the ' +
-      'server answers, idle: idle_after_s after it, both before any client; ours gives memory back at 10 s, MEMORY_TRIM_MS); ' +
+      'server answers, idle: idle_after_s after it, both before any client; ours gives memory back every 2 s, ' +
+      'MEMORY_TRIM_MS; *_rss_mb with the N connected: the median of one sample per round over the heartbeat window ' +
+      '(heartbeat_rounds x heartbeat_ms), *_rss_max_mb the largest sample); ' +
       'ours runs with its default 30 s heartbeat; ours_heartbeat_cpu_ms = server user+system CPU per round in one ' +
       'more run of ours with a heartbeat every heartbeat_ms (heartbeat_run), *_idle_cpu_ms_per_round the same window ' +
-      'in the trials (pings only); ' +
+      "in the trials (pings, and ours' one 30 s heartbeat); " +
       'accept_per_s includes the client processes on the same machine: where they are the bottleneck (few or busy ' +
       'cores) both servers show about the same rate, and cpu_us_per_accept (server CPU in the accept phase / N) is ' +
       "the server's own cost",
