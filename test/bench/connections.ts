@@ -10,8 +10,8 @@
 // reported beside the others but not in the medians (ten heartbeats to a growing crowd during the
 // accept phase are not what a deployed server does while accepting).
 // For each server: RSS at start (before any client, 2 s after it answers) and idle (BENCH_IDLE_S,
-// 12 s, after it answers, still before any client: ours gives start-up's memory back at 10 s,
-// MEMORY_TRIM_MS; both servers are measured at the same moments), the accept rate (N / the
+// 12 s, after it answers, still before any client: ours gives start-up's memory back in its first
+// trims, MEMORY_TRIM_MS; both servers are measured at the same moments), the accept rate (N / the
 // time from "go" to the last socket's socket.io connect ack, BENCH_IN_FLIGHT handshakes under way
 // per client process), RSS with the N connected (sampled each round of the heartbeat window: its
 // median and its largest; 30 rounds of 1 s span one heartbeat period of ours as deployed, whose
