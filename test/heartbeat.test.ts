@@ -2,6 +2,7 @@
 import assert from 'assert'
 import { connected, recordEvents, sleep, startTestServer, until, waitForEvent } from './helpers'
 import type { TestServer } from './helpers'
+import type { Socket as ServerSocket } from 'socket.io'
 
 describe('heartbeat', () => {
   let server: TestServer
@@ -76,6 +77,28 @@ describe('heartbeat', () => {
       await waitForEvent(socket, 'heartbeat', 2000)
       assert.deepStrictEqual(received, ['connect', 'heartbeat'])
       assert.deepStrictEqual(writes, ['_writev'], 'the acknowledgement and the heartbeat leave in one write')
+    } finally {
+      await slow.stop()
+    }
+  })
+
+  it("a socket's outgoing listeners (the Admin UI's view) hear its first heartbeat too", async () => {
+    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
+    try {
+      // As @socket.io/admin-ui does: a listener put first on connection, watching what is sent.
+      const sent: string[] = []
+      slow.app.io
+        .of('/')
+        .prependListener('connection', (socket: ServerSocket) =>
+          socket.onAnyOutgoing((event: string) => sent.push(event))
+        )
+      const socket = slow.socket({ transports: ['websocket'] })
+      const received: string[] = []
+      socket.onAny((event) => received.push(event))
+      await waitForEvent(socket, 'heartbeat', 2000)
+      await sleep(50)
+      assert.deepStrictEqual(sent, ['heartbeat'])
+      assert.deepStrictEqual(received, ['heartbeat'])
     } finally {
       await slow.stop()
     }

@@ -157,10 +157,14 @@ export function holdWritesThisTurn(socket: Socket, next: () => void) {
 /**
  * Emits an event to a socket that just connected, straight to ws behind the frames ws already has
  * (the acknowledgement): the same bytes socket.emit would produce. Only when engine.io holds
- * nothing for the socket, so the order is kept; otherwise (polling, upgrading) socket.emit.
+ * nothing for the socket, so the order is kept, and nobody watches the socket's outgoing events
+ * (socket.onAnyOutgoing: the Admin UI's "events sent" view); otherwise socket.emit.
  */
 export function emitToNewSocket(socket: Socket, event: string, payload: unknown) {
-  const ws = websocketInOrder((socket.client as unknown as ClientLike).conn) as CorkableWs | undefined
+  const watched = socket.listenersAnyOutgoing().length > 0
+  const ws = watched
+    ? undefined
+    : (websocketInOrder((socket.client as unknown as ClientLike).conn) as CorkableWs | undefined)
   // engine.io's message packet (4) carrying socket.io's EVENT (2) on the main namespace.
   if (ws) ws.send('42' + JSON.stringify([event, payload]))
   else socket.emit(event, payload)
