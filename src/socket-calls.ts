@@ -131,6 +131,9 @@ export function dropMethodHandlers(io: Server): boolean {
   return builders.length === 1
 }
 
+/** The socket.io servers whose method handlers were dealt with. */
+const dropped = new WeakSet<Server>()
+
 /**
  * The app side: once set up (Feathers' socket transport adds its listeners when socket.io is
  * bound, before the setup hooks finish), drop the per-connection method handlers; a warning if
@@ -142,7 +145,10 @@ export function socketCalls(app: Application, before?: (socket: Socket) => void)
     setup: [
       async (_context: unknown, next: () => Promise<void>) => {
         await next()
-        if (app.io && !dropMethodHandlers(app.io)) {
+        // Once per socket.io server: a second setup would find nothing left to drop.
+        if (!app.io || dropped.has(app.io)) return
+        dropped.add(app.io)
+        if (!dropMethodHandlers(app.io)) {
           app.logger.warn(
             { component: 'socket-calls' },
             "Feathers' per-connection method handlers not found: left in place"
