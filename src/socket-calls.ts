@@ -17,6 +17,7 @@
 import { BadRequest, MethodNotAllowed, NotFound } from '@feathersjs/errors'
 import type { FeathersError } from '@feathersjs/errors'
 import { getServiceOptions } from '@feathersjs/feathers'
+import type { RealTimeConnection } from '@feathersjs/feathers'
 import { runMethod } from '@feathersjs/transport-commons/lib/socket/utils'
 import type { Server, Socket } from 'socket.io'
 import type { Application } from './declarations'
@@ -116,9 +117,9 @@ export const guardSocketCalls = (app: Application) => (socket: Socket) => {
 function runCall(app: Application, socket: Socket, method: string, args: unknown[]) {
   if (!socket.connected) return
   const [path, ...rest] = args
-  const connection = (socket as Socket & { feathers?: Record<string, unknown> }).feathers
+  const connection = (socket as Socket & { feathers: RealTimeConnection }).feathers
   // runMethod answers the ack itself, errors included, and never rejects.
-  void runMethod(app, connection as never, path as string, method, rest)
+  void runMethod(app, connection, path as string, method, rest)
 }
 
 /**

@@ -12,6 +12,16 @@ describe('heartbeat', () => {
   })
   afterEach(() => server.stop())
 
+  /** A server of its own whose interval (a minute) never comes during the test: first heartbeats only. */
+  async function onSlowServer(run: (slow: TestServer) => Promise<void>) {
+    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
+    try {
+      await run(slow)
+    } finally {
+      await slow.stop()
+    }
+  }
+
   it('sends every socket the connection count at the configured interval', async () => {
     const sockets = [server.socket(), server.socket({ transports: ['polling'] }), server.socket()]
     await Promise.all(sockets.map((socket) => connected(socket)))
@@ -43,20 +53,16 @@ describe('heartbeat', () => {
   })
 
   it('greets a new socket with a heartbeat right away', async () => {
-    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
-    try {
+    await onSlowServer(async (slow) => {
       const socket = slow.socket()
       const beat = await waitForEvent(socket, 'heartbeat', 2000)
       assert.strictEqual(beat.connections, 1)
       assert.strictEqual(beat.interval_ms, 60_000)
-    } finally {
-      await slow.stop()
-    }
+    })
   })
 
   it('sends a websocket its connect acknowledgement and first heartbeat in one write', async () => {
-    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
-    try {
+    await onSlowServer(async (slow) => {
       // The writes the server's TCP socket makes after engine.io's open packet: socket.io's
       // connect acknowledgement, then the first heartbeat (each write one system call).
       const writes: string[] = []
@@ -77,14 +83,11 @@ describe('heartbeat', () => {
       await waitForEvent(socket, 'heartbeat', 2000)
       assert.deepStrictEqual(received, ['connect', 'heartbeat'])
       assert.deepStrictEqual(writes, ['_writev'], 'the acknowledgement and the heartbeat leave in one write')
-    } finally {
-      await slow.stop()
-    }
+    })
   })
 
   it("a socket's outgoing listeners (the Admin UI's view) hear its first heartbeat too", async () => {
-    const slow = await startTestServer({ heartbeatIntervalMs: 60_000 })
-    try {
+    await onSlowServer(async (slow) => {
       // As @socket.io/admin-ui does: a listener put first on connection, watching what is sent.
       const sent: string[] = []
       slow.app.io
@@ -99,9 +102,7 @@ describe('heartbeat', () => {
       await sleep(50)
       assert.deepStrictEqual(sent, ['heartbeat'])
       assert.deepStrictEqual(received, ['heartbeat'])
-    } finally {
-      await slow.stop()
-    }
+    })
   })
 
   it('stops with the app', async () => {

@@ -67,7 +67,7 @@ export function observeSockets(app: Application, io: Server) {
 
 /** A socket's disconnect: counted by reason and logged with how long it was connected. */
 function observeDisconnect(app: Application, socket: Socket, reason: string) {
-  app.metrics.disconnects.inc({ reason: String(reason) })
+  app.metrics.disconnects.inc({ reason })
   app.logger.info(
     {
       socket_id: socket.id,

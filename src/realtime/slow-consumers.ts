@@ -58,7 +58,7 @@ interface EngineLike {
   transport: TransportLike
   remoteAddress: string
   on(event: 'packetCreate', listener: (packet: { data?: unknown }) => void): unknown
-  on(event: 'flush' | 'close', listener: () => void): unknown
+  on(event: 'flush', listener: () => void): unknown
   on(event: 'upgrade', listener: (transport: TransportLike) => void): unknown
   close(discard?: boolean): void
 }
@@ -187,14 +187,16 @@ export class SlowConsumers {
     this.startSweep()
   }
 
-  /** A watched socket disconnected (the realtime plugin's disconnect listener, not one more here). */
+  /**
+   * A watched socket disconnected (the realtime plugin's disconnect listener, not one more here):
+   * no longer swept, and the shared listeners on its connection find no holding from now on.
+   */
   unwatch(socket: Socket) {
-    const holding = holdingOf(socket)
-    if (holding) this.forget(holding)
-  }
-
-  /** A watched connection closed. */
-  forget(holding: Holding) {
+    const conn = socket.conn as unknown as Held<EngineLike>
+    const holding = conn[HOLDING]
+    if (!holding) return
+    conn[HOLDING] = undefined
+    ;(conn.transport as Held<TransportLike>)[HOLDING] = undefined
     this.holdings.delete(holding)
     if (this.holdings.size === 0) this.stopSweep()
   }
